@@ -1,0 +1,245 @@
+#include "config.hh"
+
+#include <boost/program_options.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "host_port.hh"
+
+namespace po = boost::program_options;
+
+namespace zrb {
+
+namespace {
+
+// Raw option values; validated and moved into Config by validate().
+struct Raw {
+  std::string config_file;
+  std::string listen;
+  std::vector<std::string> peers;
+  unsigned retry = 5;
+  std::string topic;
+  bool disable_ssl = false;
+  size_t broker_queue = 1024;
+  std::string redis_url;
+  size_t batch_size = 512;
+  unsigned batch_delay_ms = 10;
+  size_t max_queued_batches = 64;
+  unsigned backoff_max_ms = 5000;
+  std::string timestamps;
+  std::string default_route;
+  std::string key_template;
+  uint64_t stream_maxlen = 0;
+  std::string stream_field;
+  std::string list_push;
+  uint64_t list_max = 0;
+  std::vector<std::string> include, exclude, routes;
+  size_t max_record_bytes = 0;
+  size_t max_depth = 0;
+  size_t max_columns = 0;
+  std::string log_level;
+  std::string log_file;
+  unsigned stats_interval = 60;
+  unsigned shutdown_timeout_ms = 10000;
+};
+
+po::options_description describe_options(Raw& r, const Config& d) {
+  po::options_description general("General");
+  general.add_options()("help,h", "print this help and exit")(
+      "version", "print the version and exit")(
+      "config,c", po::value(&r.config_file),
+      "INI file with the options below (sections [broker], [redis], ...); the command line "
+      "wins over it");
+
+  po::options_description broker("Broker (Zeek side)");
+  broker.add_options()(
+      "broker.listen", po::value(&r.listen)->default_value(d.broker.listen),
+      "address:port to accept Zeek peers on; empty: do not listen; port 0: any free port")(
+      "broker.peer", po::value(&r.peers)->composing(),
+      "host:port of a Zeek node to peer with (repeatable)")(
+      "broker.retry-s", po::value(&r.retry)->default_value(d.broker.retry_seconds),
+      "seconds between attempts to reach a peer")(
+      "broker.topic", po::value(&r.topic)->default_value(d.broker.topic),
+      "topic prefix to subscribe to")(
+      "broker.disable-ssl", po::bool_switch(&r.disable_ssl),
+      "peer without TLS (Zeek: redef Broker::disable_ssl=T on both sides)")(
+      "broker.queue", po::value(&r.broker_queue)->default_value(d.broker.queue_size),
+      "messages Broker may queue for the bridge before it pushes back");
+
+  po::options_description redis("Redis");
+  redis.add_options()(
+      "redis.url", po::value(&r.redis_url)->default_value("redis://127.0.0.1:6379/0"),
+      "redis://[user[:password]@]host[:port][/db] or unix:///path.sock[?db=N]")(
+      "redis.batch-size", po::value(&r.batch_size)->default_value(d.writer.batch_size),
+      "records per pipelined batch")(
+      "redis.batch-delay-ms",
+      po::value(&r.batch_delay_ms)->default_value(d.writer.batch_delay.count()),
+      "longest a record waits for its batch to fill")(
+      "redis.max-queued-batches",
+      po::value(&r.max_queued_batches)->default_value(d.writer.max_queued_batches),
+      "batches waiting for Redis before the bridge stops reading from Broker")(
+      "redis.backoff-max-ms",
+      po::value(&r.backoff_max_ms)->default_value(d.writer.backoff_max.count()),
+      "longest wait between reconnection attempts");
+
+  po::options_description routing("Routing of logs to Redis");
+  routing.add_options()("route.default", po::value(&r.default_route)->default_value("stream"),
+                        "where a log path goes unless overridden: stream, list, pubsub, drop")(
+      "route.key", po::value(&r.key_template)->default_value(d.routing.key_template),
+      "key (or channel) template; {path} is the log path")(
+      "route.stream-maxlen",
+      po::value(&r.stream_maxlen)->default_value(d.routing.stream_maxlen),
+      "trim streams to about this many entries (XADD MAXLEN ~); 0: no trimming")(
+      "route.stream-field", po::value(&r.stream_field)->default_value(d.routing.stream_field),
+      "stream entry field that holds the JSON")(
+      "route.list-push", po::value(&r.list_push)->default_value("lpush"),
+      "lpush (newest first) or rpush (oldest first)")(
+      "route.list-max", po::value(&r.list_max)->default_value(d.routing.list_max),
+      "trim lists to the newest N entries; 0: no trimming")(
+      "route", po::value(&r.routes)->composing(),
+      "PATH=KIND[:KEY] override for one log path, e.g. dns=list:zeek:dns, weird=drop "
+      "(repeatable)")("route.include", po::value(&r.include)->composing(),
+                      "forward only these log paths (repeatable; default: all)")(
+      "route.exclude", po::value(&r.exclude)->composing(),
+      "never forward these log paths (repeatable; wins over include)");
+
+  po::options_description json("JSON");
+  json.add_options()("json.timestamps", po::value(&r.timestamps)->default_value("epoch"),
+                     "epoch (LogAscii default), iso8601 (JSON::TS_ISO8601) or millis "
+                     "(JSON::TS_MILLIS)");
+
+  po::options_description limits("Limits on input");
+  limits.add_options()(
+      "limits.max-record-bytes",
+      po::value(&r.max_record_bytes)->default_value(d.convert_limits.max_record_bytes),
+      "largest JSON line a record may produce")(
+      "limits.max-depth", po::value(&r.max_depth)->default_value(d.broker.max_depth),
+      "deepest nesting of a received value")(
+      "limits.max-columns", po::value(&r.max_columns)->default_value(d.protocol_limits.max_columns),
+      "most columns a log schema may have");
+
+  po::options_description daemon("Daemon");
+  daemon.add_options()("log.level", po::value(&r.log_level)->default_value("info"),
+                       "debug, info, warning or error")(
+      "log.file", po::value(&r.log_file), "append the log to this file (default: stderr)")(
+      "stats.interval-s", po::value(&r.stats_interval)->default_value(d.stats_interval_s),
+      "seconds between summary lines in the log; 0: none")(
+      "shutdown.timeout-ms",
+      po::value(&r.shutdown_timeout_ms)->default_value(d.shutdown_timeout.count()),
+      "how long SIGTERM/SIGINT may take to write buffered records to Redis");
+
+  po::options_description all;
+  all.add(general).add(broker).add(redis).add(routing).add(json).add(limits).add(daemon);
+  return all;
+}
+
+bool validate(Raw& r, Config& c, std::string& error) {
+  auto fail = [&](std::string text) {
+    error = std::move(text);
+    return false;
+  };
+  c.broker.listen = r.listen;
+  c.broker.peers = r.peers;
+  c.broker.retry_seconds = r.retry;
+  c.broker.topic = r.topic;
+  c.broker.disable_ssl = r.disable_ssl;
+  c.broker.queue_size = r.broker_queue;
+  std::string host;
+  uint16_t port = 0;
+  if (!c.broker.listen.empty() && !split_host_port(c.broker.listen, host, port))
+    return fail("broker.listen: '" + c.broker.listen + "' is not address:port");
+  for (const auto& p : c.broker.peers)
+    if (!split_host_port(p, host, port) || port == 0)
+      return fail("broker.peer: '" + p + "' is not host:port");
+  if (c.broker.listen.empty() && c.broker.peers.empty())
+    return fail("nothing to connect to: set broker.listen or at least one broker.peer");
+  if (c.broker.topic.empty()) return fail("broker.topic: must not be empty");
+  if (c.broker.retry_seconds == 0) return fail("broker.retry-s: must be at least 1");
+  if (c.broker.queue_size == 0) return fail("broker.queue: must be at least 1");
+
+  std::string why;
+  auto url = RedisUrl::parse(r.redis_url, &why);
+  if (!url) return fail("redis.url: " + why);
+  c.writer.url = *url;
+  if (r.batch_size == 0) return fail("redis.batch-size: must be at least 1");
+  c.writer.batch_size = r.batch_size;
+  c.writer.batch_delay = std::chrono::milliseconds(r.batch_delay_ms);
+  if (r.max_queued_batches == 0) return fail("redis.max-queued-batches: must be at least 1");
+  c.writer.max_queued_batches = r.max_queued_batches;
+  c.writer.backoff_max = std::chrono::milliseconds(std::max(r.backoff_max_ms, 1u));
+
+  if (!parse_route_kind(r.default_route, c.routing.default_kind))
+    return fail("route.default: '" + r.default_route + "' is not stream, list, pubsub or drop");
+  c.routing.key_template = r.key_template;
+  c.routing.stream_maxlen = r.stream_maxlen;
+  c.routing.stream_field = r.stream_field;
+  if (r.list_push != "lpush" && r.list_push != "rpush")
+    return fail("route.list-push: '" + r.list_push + "' is not lpush or rpush");
+  c.routing.list_left = r.list_push == "lpush";
+  c.routing.list_max = r.list_max;
+  c.routing.include = r.include;
+  c.routing.exclude = r.exclude;
+  c.routing.overrides = r.routes;
+  if (!Router::make(c.routing, &why)) return fail("route: " + why);
+
+  if (!parse_time_format(r.timestamps, c.timestamps))
+    return fail("json.timestamps: '" + r.timestamps + "' is not epoch, iso8601 or millis");
+  if (r.max_record_bytes < 1024) return fail("limits.max-record-bytes: must be at least 1024");
+  c.convert_limits.max_record_bytes = r.max_record_bytes;
+  if (r.max_depth < 2) return fail("limits.max-depth: must be at least 2");
+  c.broker.max_depth = r.max_depth;
+  c.convert_limits.max_depth = r.max_depth;
+  if (r.max_columns == 0) return fail("limits.max-columns: must be at least 1");
+  c.protocol_limits.max_columns = r.max_columns;
+
+  if (!parse_level(r.log_level, c.log_level))
+    return fail("log.level: '" + r.log_level + "' is not debug, info, warning or error");
+  c.log_file = r.log_file;
+  c.stats_interval_s = r.stats_interval;
+  c.shutdown_timeout = std::chrono::milliseconds(r.shutdown_timeout_ms);
+  return true;
+}
+
+}  // namespace
+
+ConfigOutcome parse_config(int argc, const char* const* argv, Config& config,
+                           std::string& message) {
+  Raw raw;
+  const Config defaults;
+  auto options = describe_options(raw, defaults);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    if (vm.count("help")) {
+      std::ostringstream os;
+      os << "Usage: zeek-redis-bridge [options]\n\n"
+            "Forwards Zeek logs received over Broker to Redis (docs/protocol.md).\n"
+         << options;
+      message = os.str();
+      return ConfigOutcome::exit;
+    }
+    if (vm.count("version")) {
+      message = "zeek-redis-bridge " ZRB_VERSION "\n";
+      return ConfigOutcome::exit;
+    }
+    if (vm.count("config")) {
+      auto file = vm["config"].as<std::string>();
+      std::ifstream in(file);
+      if (!in) {
+        message = "config: cannot read '" + file + "'";
+        return ConfigOutcome::error;
+      }
+      // Values already stored from the command line are kept: it wins.
+      po::store(po::parse_config_file(in, options), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    message = e.what();
+    return ConfigOutcome::error;
+  }
+  if (!validate(raw, config, message)) return ConfigOutcome::error;
+  return ConfigOutcome::run;
+}
+
+}  // namespace zrb

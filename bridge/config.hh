@@ -1,0 +1,44 @@
+// The daemon's configuration: every option, its default, and where it comes
+// from (command line first, then the INI file given with --config).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "log.hh"
+#include "protocol.hh"
+#include "record_json.hh"
+#include "redis_writer.hh"
+#include "route.hh"
+#include "transport.hh"
+
+namespace zrb {
+
+struct Config {
+  BrokerOptions broker;
+  RoutingConfig routing;
+  WriterOptions writer;
+  TimeFormat timestamps = TimeFormat::epoch;
+  ConvertLimits convert_limits;
+  ProtocolLimits protocol_limits;
+  Level log_level = Level::info;
+  std::string log_file;
+  /// Seconds between one-line summaries in the log; 0: none.
+  unsigned stats_interval_s = 60;
+  /// How long shutdown may take to write what is buffered.
+  std::chrono::milliseconds shutdown_timeout{10000};
+};
+
+enum class ConfigOutcome {
+  run,    // start the daemon
+  exit,   // --help or --version was printed
+  error,  // invalid configuration; message says why
+};
+
+/// Parses and validates. On `exit`, `message` holds the text to print to
+/// stdout; on `error`, a one-paragraph explanation for stderr.
+ConfigOutcome parse_config(int argc, const char* const* argv, Config& config,
+                           std::string& message);
+
+}  // namespace zrb

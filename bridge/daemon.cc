@@ -1,0 +1,115 @@
+#include "daemon.hh"
+
+#include <csignal>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <sstream>
+
+#include "counters.hh"
+#include "log.hh"
+#include "log_forwarder.hh"
+#include "rejection.hh"
+
+namespace zrb {
+
+namespace {
+
+// Signal handlers only set flags; the loop below acts on them. The loop
+// wakes at least every loop_tick, so a signal is seen within that time.
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reopen_log{false};
+constexpr auto loop_tick = std::chrono::milliseconds(50);
+constexpr size_t events_per_turn = 256;
+
+extern "C" void on_stop_signal(int) { g_stop = true; }
+extern "C" void on_hup_signal(int) { g_reopen_log = true; }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  sa.sa_handler = on_hup_signal;
+  sigaction(SIGHUP, &sa, nullptr);
+  // A Redis that goes away mid-write must be an error return, not a kill.
+  signal(SIGPIPE, SIG_IGN);
+}
+
+std::string counters_line() {
+  std::ostringstream os;
+  os << "counters:";
+  for (const auto& [name, value] : counters().snapshot()) os << ' ' << name << '=' << value;
+  return os.str();
+}
+
+}  // namespace
+
+int run_daemon(const Config& config) {
+  install_signal_handlers();
+  std::string why;
+  auto router = Router::make(config.routing, &why);
+  if (!router) {
+    log_error("route: ", why);
+    return 2;
+  }
+  RedisWriter writer(config.writer);
+  LogForwarder forwarder(*router, writer, config.timestamps, config.convert_limits,
+                         config.protocol_limits);
+  auto transport = make_broker_transport(config.broker);
+  log_info("zeek-redis-bridge ", ZRB_VERSION, " running; writing to ", config.writer.url.masked());
+
+  std::vector<Event> events;
+  events.reserve(events_per_turn);
+  auto handle = [&](Event&& ev) {
+    if (is_log_event(ev.name))
+      forwarder.handle(std::move(ev));
+    else
+      reject("unknown_event", "event " + ev.name + " on '" + ev.topic + "'");
+  };
+  using clock = std::chrono::steady_clock;
+  auto next_stats = clock::now() + std::chrono::seconds(config.stats_interval_s);
+  while (!g_stop) {
+    // Wait for input no longer than the open batch may wait for Redis.
+    auto timeout = loop_tick;
+    if (auto due = writer.flush_due()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*due - clock::now());
+      timeout = std::clamp(left, std::chrono::milliseconds(0), loop_tick);
+    }
+    events.clear();
+    transport->receive(events, events_per_turn, timeout);
+    for (auto& ev : events) handle(std::move(ev));
+    writer.poll();
+    if (g_reopen_log.exchange(false)) {
+      if (!set_log_file(config.log_file)) log_error("cannot reopen log file ", config.log_file);
+      log_info("log file reopened");
+    }
+    if (config.stats_interval_s > 0 && clock::now() >= next_stats) {
+      next_stats += std::chrono::seconds(config.stats_interval_s);
+      log_info(counters_line());
+    }
+  }
+
+  // Shutdown: take what Broker already delivered to us (it was accepted by
+  // this process), then stop reading, then write everything out.
+  log_info("stopping: taking queued messages, then writing buffered records to Redis");
+  auto deadline = clock::now() + config.shutdown_timeout;
+  while (clock::now() < deadline) {
+    events.clear();
+    if (transport->receive(events, events_per_turn, std::chrono::milliseconds(0)) == 0) break;
+    for (auto& ev : events) handle(std::move(ev));
+  }
+  transport.reset();
+  auto left = writer.drain(deadline);
+  writer.stop();
+  if (left > 0)
+    log_error("shutdown deadline passed with ", left, " records not written to Redis");
+  else
+    log_info("all records written to Redis");
+  log_info(counters_line());
+  return 0;
+}
+
+}  // namespace zrb

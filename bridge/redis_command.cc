@@ -1,0 +1,84 @@
+#include "redis_command.hh"
+
+#include <hiredis/hiredis.h>
+
+#include <array>
+#include <memory>
+#include <new>
+#include <stdexcept>
+
+namespace zrb {
+
+namespace {
+
+struct CommandDeleter {
+  void operator()(char* command) const { redisFreeCommand(command); }
+};
+
+// The longest command built here: XADD key MAXLEN ~ N * field json.
+constexpr size_t max_args = 8;
+
+}  // namespace
+
+void CommandBatch::clear() {
+  resp.clear();
+  commands = 0;
+  records = 0;
+  runs.clear();
+}
+
+void format_command(std::string& out, std::initializer_list<std::string_view> argv) {
+  std::array<const char*, max_args> pointers{};
+  std::array<size_t, max_args> lengths{};
+  size_t argc = 0;
+  for (auto arg : argv) {
+    if (argc == max_args) throw std::length_error("format_command: too many arguments");
+    pointers[argc] = arg.data();
+    lengths[argc] = arg.size();
+    ++argc;
+  }
+  char* raw = nullptr;
+  int length =
+      redisFormatCommandArgv(&raw, static_cast<int>(argc), pointers.data(), lengths.data());
+  std::unique_ptr<char, CommandDeleter> command(raw);
+  if (length < 0 || !command) throw std::bad_alloc();
+  out.append(command.get(), static_cast<size_t>(length));
+}
+
+size_t append_record(CommandBatch& batch, const Route& route, std::string_view json) {
+  size_t commands = route.commands_per_record();
+  if (commands == 0) return 0;
+  switch (route.kind) {
+    case RouteKind::stream:
+      // MAXLEN ~ lets Redis trim whole macro nodes only, which is what keeps
+      // trimming cheap; the stream may hold a little more than N entries.
+      if (route.stream_maxlen.empty())
+        format_command(batch.resp, {"XADD", route.key, "*", route.stream_field, json});
+      else
+        format_command(batch.resp, {"XADD", route.key, "MAXLEN", "~", route.stream_maxlen, "*",
+                                    route.stream_field, json});
+      break;
+    case RouteKind::list:
+      format_command(batch.resp, {route.list_left ? "LPUSH" : "RPUSH", route.key, json});
+      // One LTRIM per push keeps the list at its cap at every moment; LTRIM
+      // of one surplus element is O(1).
+      if (commands == 2)
+        format_command(batch.resp, {"LTRIM", route.key, route.trim_start, route.trim_stop});
+      break;
+    case RouteKind::pubsub:
+      format_command(batch.resp, {"PUBLISH", route.key, json});
+      break;
+    case RouteKind::drop:
+      return 0;
+  }
+  if (batch.runs.empty() || batch.runs.back().key != route.key ||
+      batch.runs.back().path != route.path || batch.runs.back().commands_per_record != commands) {
+    batch.runs.push_back(CommandBatch::Run{route.path, route.key, commands, 0});
+  }
+  ++batch.runs.back().records;
+  batch.commands += commands;
+  ++batch.records;
+  return commands;
+}
+
+}  // namespace zrb

@@ -1,0 +1,192 @@
+##! Forwards Zeek's log records to the zeek-redis-bridge daemon, which writes
+##! them to Redis as JSON lines identical to those of Zeek's JSON log writer.
+##!
+##! This file is the package's interface: every option, the wire types and
+##! the two events of the bridge protocol (protocol version 1, see
+##! ``docs/protocol.md`` in the package repository). The work is done by the
+##! other scripts loaded from ``__load__.zeek``:
+##!
+##! * ``schema.zeek``: the columns of a stream, computed once per stream.
+##! * ``logs.zeek``: per-stream batches, publishing, the flush timer.
+##! * ``intercept.zeek``: hands every log write to :zeek:see:`RedisBridge::forward`
+##!   (a stream policy hook on Zeek 4.1 and later, a filter before that).
+##! * ``bridge.zeek``: peering with the bridge and, for ``zeek -r``, holding
+##!   packet processing until the bridge is peered.
+##!
+##! Works on Zeek 3.2 to 8.0, in normal and in bare mode.
+
+@load base/misc/version
+@load base/frameworks/logging
+@load base/frameworks/broker
+@load base/frameworks/cluster
+
+module RedisBridge;
+
+export {
+	## Address of the bridge: where its Broker endpoint listens. Every
+	## node that forwards logs peers with it on its own, so in a cluster
+	## spread over several hosts this must be an address the workers can
+	## reach, not the loopback address.
+	const bridge_host = "127.0.0.1" &redef;
+
+	## Port of the bridge's Broker endpoint. A Broker peer with this port
+	## is taken to be the bridge.
+	const bridge_port = 9999/tcp &redef;
+
+	## How often Broker retries to peer with the bridge when it is not
+	## reachable (and after the peering was lost). Broker rounds values
+	## below one second up to one second.
+	const retry_interval = 2sec &redef;
+
+	## Broker topic that schemas and batches are published on. The
+	## bridge subscribes to a prefix of it (``zeek/redis/`` by default).
+	option topic = "zeek/redis/logs";
+
+	## Log streams to forward. Empty means every stream (minus
+	## :zeek:see:`RedisBridge::exclude_logs`).
+	option include_logs: set[Log::ID] = set();
+
+	## Log streams never to forward.
+	option exclude_logs: set[Log::ID] = set();
+
+	## Records per :zeek:see:`RedisBridge::log_batch` event. A batch is
+	## published as soon as it holds this many records.
+	option batch_size = 100;
+
+	## Longest time a record waits in a batch that does not fill up: every
+	## flush interval all pending records are published. The interval is
+	## measured in network time, so for ``zeek -r`` it is trace time.
+	## Zero turns the timer off (batches then leave when full and at
+	## shutdown).
+	option flush_interval = 200msec;
+
+	## Records kept per log stream while the bridge is not peered (before
+	## the first peering, or after it was lost). They are published, after
+	## the stream's schema, as soon as the bridge is peered again. Records
+	## beyond this are dropped and counted in a reporter warning.
+	option max_backlog = 10000;
+
+	## When to hold packet processing until the bridge is peered.
+	type WaitMode: enum {
+		## Never hold; records written before the peering is up wait in
+		## the backlog (see :zeek:see:`RedisBridge::max_backlog`).
+		WAIT_NEVER,
+		## Hold only when reading traces (``zeek -r``). Without holding,
+		## Zeek would process the whole trace and exit before the
+		## peering is up.
+		WAIT_OFFLINE,
+		## Hold when reading traces and when reading a live interface.
+		WAIT_ALWAYS,
+	};
+
+	## Whether to suspend packet processing at start-up until the bridge
+	## is peered (with :zeek:id:`suspend_processing` /
+	## :zeek:id:`continue_processing`).
+	const wait_for_bridge = WAIT_OFFLINE &redef;
+
+	## Longest time to hold packet processing for the bridge, in wall
+	## clock time. After it Zeek continues without the bridge (records go
+	## to the backlog). The deadline is checked once a second by a timer
+	## and on every Broker error, i.e. on every failed connection attempt.
+	## While a trace is suspended Zeek's timers need not run (they do not
+	## in Zeek 6.0 and later), so for ``zeek -r`` the deadline is noticed
+	## at the next failed attempt (every
+	## :zeek:see:`RedisBridge::retry_interval`).
+	const wait_timeout = 30sec &redef;
+
+	## Cluster node types that forward the logs they write. A standalone
+	## Zeek has type :zeek:see:`Cluster::NONE`. Every record is forwarded
+	## by the node that calls :zeek:see:`Log::write` for it (workers,
+	## proxies, manager, logger alike); records that a logger receives
+	## from other nodes are never forwarded again. Removing a type loses
+	## the logs written on nodes of that type.
+	const node_types: set[Cluster::NodeType] = {
+		Cluster::NONE,
+		Cluster::LOGGER,
+		Cluster::MANAGER,
+		Cluster::PROXY,
+		Cluster::WORKER,
+	} &redef;
+
+	## Node name sent with every schema and batch. Empty means
+	## :zeek:see:`Cluster::node` in a cluster and ``zeek`` on a standalone
+	## Zeek. The bridge keeps one schema per (node, path).
+	const node_name = "" &redef;
+
+	## Version of the bridge protocol these scripts speak.
+	const protocol_version = 1;
+
+	## One column of a log line, as sent in a schema.
+	type Column: record {
+		## Flattened log field name, e.g. ``id.orig_h``.
+		name:  string;
+		## Zeek type name of the column as :zeek:id:`record_fields`
+		## reports it, with the name of an enum type left out (``enum``,
+		## ``set[enum]``), as Zeek 3.2 to 5.2 report it.
+		ztype: string;
+		## Positions of the value: field 2 of the record, then field 0
+		## of that record is ``[2, 0]``.
+		index: index_vec;
+	};
+
+	## Describes the log lines of one log path; sent before the first
+	## batch of the path and again after every new peering with the
+	## bridge.
+	##
+	## version: the bridge protocol version (:zeek:see:`RedisBridge::protocol_version`).
+	##
+	## zeek_version: :zeek:see:`Version::number` of the sending Zeek.
+	##
+	## node: the sending node (see :zeek:see:`RedisBridge::node_name`).
+	##
+	## path: the log path, e.g. ``conn``.
+	##
+	## columns: the columns in the order Zeek's writers write them.
+	global log_schema: event(version: count, zeek_version: count, node: string,
+	                         path: string, columns: vector of Column);
+
+	## Carries log records of one path, in the order they were written.
+	## Each element is the log record itself (all its fields, positional).
+	##
+	## node: the sending node.
+	##
+	## path: the log path.
+	##
+	## records: the records.
+	global log_batch: event(node: string, path: string, records: vector of any);
+
+	## Takes one log record of stream *id* for forwarding. Called for
+	## every log write by the interception in ``intercept.zeek``; a
+	## script may call it for records it wants to forward by other means.
+	##
+	## rec: the log record, of the stream's column type.
+	##
+	## id: the stream it was written to.
+	global forward: function(rec: any, id: Log::ID);
+}
+
+# State shared by the scripts of this package.
+
+# Whether this node forwards logs (its type is in node_types). Set in
+# zeek_init; records written before that are not forwarded.
+global enabled = F;
+
+# The node name sent to the bridge.
+global this_node = "zeek";
+
+# Whether the bridge is peered right now.
+global bridge_up = F;
+
+# Runs on every flush timer tick; intercept.zeek uses it on Zeek before 4.1
+# to cover log streams created after zeek_init.
+global periodic: hook();
+
+event zeek_init() &priority=100
+	{
+	enabled = Cluster::local_node_type() in node_types;
+
+	if ( node_name != "" )
+		this_node = node_name;
+	else if ( Cluster::is_enabled() )
+		this_node = Cluster::node;
+	}
