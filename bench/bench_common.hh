@@ -3,6 +3,7 @@
 // and a stop flag for SIGTERM/SIGINT.
 #pragma once
 
+#include <pthread.h>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +16,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace zrb_bench {
 
@@ -94,18 +96,43 @@ inline void split_host_port(const std::string& text, std::string& host, uint16_t
   port = static_cast<uint16_t>(p);
 }
 
-/// Set by SIGTERM/SIGINT; loops poll it. A lock-free atomic, so the
-/// handler may store to it.
+/// Set once SIGTERM or SIGINT arrived; loops poll it.
 inline std::atomic<bool> stop_requested{false};
 
-extern "C" inline void zrb_bench_on_stop(int) { stop_requested = true; }
+/// Turns SIGTERM/SIGINT into stop_requested without a signal handler.
+///
+/// libbroker 1.4 calls std::terminate when a wait of its own (a subscriber's
+/// get with a timeout) is interrupted by a signal (poll() failing with
+/// EINTR), so no thread may take these signals. Constructed first thing in
+/// main, before Broker starts its threads: the signals are blocked here and
+/// every thread created later inherits the mask; one thread of ours takes
+/// them with sigtimedwait.
+class StopSignals {
+ public:
+  StopSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this] {
+      // Bounded by done_: the destructor ends the loop within one timeout.
+      const timespec tick{0, 100 * 1000 * 1000};
+      while (!done_) {
+        if (sigtimedwait(&set_, nullptr, &tick) > 0) stop_requested = true;
+      }
+    });
+  }
+  ~StopSignals() {
+    done_ = true;
+    thread_.join();
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
 
-inline void install_stop_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = zrb_bench_on_stop;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-}
+ private:
+  sigset_t set_{};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 }  // namespace zrb_bench

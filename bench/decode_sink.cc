@@ -162,10 +162,10 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  StopSignals signals;
   try {
     Options o(argc, argv, {"--listen", "--peer", "--records", "--topic", "--queue", "--timeout-s"},
               {});
-    install_stop_handlers();
     return run(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_decode_sink: %s\n", e.what());

@@ -262,12 +262,12 @@ int run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  StopSignals signals;
   try {
     Options o(argc, argv,
               {"--redis", "--records", "--batch", "--shape", "--writer-batch", "--maxlen",
                "--timeout-s"},
               {});
-    install_stop_handlers();
     zrb::set_log_level(zrb::Level::warning);
     return run(o);
   } catch (const std::exception& e) {

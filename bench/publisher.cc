@@ -270,6 +270,7 @@ int run(const Settings& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  StopSignals signals;
   try {
     Options o(argc, argv,
               {"--peer", "--listen", "--records", "--batch", "--distinct", "--shape",
@@ -292,7 +293,6 @@ int main(int argc, char** argv) {
       throw std::invalid_argument("--batch and --records must be at least 1");
     if (s.shape != "conn" && s.shape != "string300")
       throw std::invalid_argument("--shape: conn or string300");
-    install_stop_handlers();
     return run(s);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_publisher: %s\n", e.what());

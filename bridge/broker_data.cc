@@ -64,7 +64,8 @@ struct Decoder {
     return Port{p.number(), from_broker_protocol(p.type())};
   }
   Value operator()(const broker::timestamp& t) {
-    return Timestamp{std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count()};
+    return Timestamp{
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count()};
   }
   Value operator()(const broker::timespan& t) {
     return Timespan{std::chrono::duration_cast<std::chrono::nanoseconds>(t).count()};
@@ -134,7 +135,8 @@ struct Encoder {
     return broker::port{p.number, to_broker_protocol(p.protocol)};
   }
   broker::data operator()(Timestamp t) {
-    return broker::timestamp{std::chrono::duration_cast<broker::timespan>(std::chrono::nanoseconds{t.ns})};
+    return broker::timestamp{
+        std::chrono::duration_cast<broker::timespan>(std::chrono::nanoseconds{t.ns})};
   }
   broker::data operator()(Timespan t) {
     return std::chrono::duration_cast<broker::timespan>(std::chrono::nanoseconds{t.ns});
@@ -168,6 +170,8 @@ DecodeError from_broker(const broker::data& d, Value& out, size_t max_depth) {
   return DecodeError::none;
 }
 
-broker::data to_broker(const Value& v) { return std::visit(Encoder{}, v.variant()); }
+broker::data to_broker(const Value& v) {
+  return std::visit(Encoder{}, v.variant());
+}
 
 }  // namespace zrb

@@ -8,9 +8,9 @@
 // ([version, type, [name, args, ...]]) is the same in newer Brokers; their
 // C++ API differs (see docs/broker-versions.md).
 
+#include <poll.h>
 #include <broker/broker.hh>
 #include <broker/zeek.hh>
-#include <poll.h>
 
 #include <atomic>
 #include <stdexcept>

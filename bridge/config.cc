@@ -34,7 +34,7 @@ struct Raw {
   std::string stream_field;
   std::string list_push;
   uint64_t list_max = 0;
-  std::vector<std::string> include, exclude, routes;
+  std::vector<std::string> include, exclude, routes, file_routes;
   size_t max_record_bytes = 0;
   size_t max_depth = 0;
   size_t max_columns = 0;
@@ -46,8 +46,8 @@ struct Raw {
 
 po::options_description describe_options(Raw& r, const Config& d) {
   po::options_description general("General");
-  general.add_options()("help,h", "print this help and exit")(
-      "version", "print the version and exit")(
+  general.add_options()("help,h", "print this help and exit")("version",
+                                                              "print the version and exit")(
       "config,c", po::value(&r.config_file),
       "INI file with the options below (sections [broker], [redis], ...); the command line "
       "wins over it");
@@ -68,9 +68,9 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "messages Broker may queue for the bridge before it pushes back");
 
   po::options_description redis("Redis");
-  redis.add_options()(
-      "redis.url", po::value(&r.redis_url)->default_value("redis://127.0.0.1:6379/0"),
-      "redis://[user[:password]@]host[:port][/db] or unix:///path.sock[?db=N]")(
+  redis.add_options()("redis.url",
+                      po::value(&r.redis_url)->default_value("redis://127.0.0.1:6379/0"),
+                      "redis://[user[:password]@]host[:port][/db] or unix:///path.sock[?db=N]")(
       "redis.batch-size", po::value(&r.batch_size)->default_value(d.writer.batch_size),
       "records per pipelined batch")(
       "redis.batch-delay-ms",
@@ -88,19 +88,20 @@ po::options_description describe_options(Raw& r, const Config& d) {
                         "where a log path goes unless overridden: stream, list, pubsub, drop")(
       "route.key", po::value(&r.key_template)->default_value(d.routing.key_template),
       "key (or channel) template; {path} is the log path")(
-      "route.stream-maxlen",
-      po::value(&r.stream_maxlen)->default_value(d.routing.stream_maxlen),
+      "route.stream-maxlen", po::value(&r.stream_maxlen)->default_value(d.routing.stream_maxlen),
       "trim streams to about this many entries (XADD MAXLEN ~); 0: no trimming")(
       "route.stream-field", po::value(&r.stream_field)->default_value(d.routing.stream_field),
-      "stream entry field that holds the JSON")(
-      "route.list-push", po::value(&r.list_push)->default_value("lpush"),
-      "lpush (newest first) or rpush (oldest first)")(
+      "stream entry field that holds the JSON")("route.list-push",
+                                                po::value(&r.list_push)->default_value("lpush"),
+                                                "lpush (newest first) or rpush (oldest first)")(
       "route.list-max", po::value(&r.list_max)->default_value(d.routing.list_max),
       "trim lists to the newest N entries; 0: no trimming")(
       "route", po::value(&r.routes)->composing(),
       "PATH=KIND[:KEY] override for one log path, e.g. dns=list:zeek:dns, weird=drop "
-      "(repeatable)")("route.include", po::value(&r.include)->composing(),
-                      "forward only these log paths (repeatable; default: all)")(
+      "(repeatable)")("route.override", po::value(&r.file_routes)->composing(),
+                      "the same as --route, spelled `override = ...` in the file's [route] "
+                      "section")("route.include", po::value(&r.include)->composing(),
+                                 "forward only these log paths (repeatable; default: all)")(
       "route.exclude", po::value(&r.exclude)->composing(),
       "never forward these log paths (repeatable; wins over include)");
 
@@ -181,6 +182,7 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.routing.include = r.include;
   c.routing.exclude = r.exclude;
   c.routing.overrides = r.routes;
+  c.routing.overrides.insert(c.routing.overrides.end(), r.file_routes.begin(), r.file_routes.end());
   if (!Router::make(c.routing, &why)) return fail("route: " + why);
 
   if (!parse_time_format(r.timestamps, c.timestamps))

@@ -38,7 +38,6 @@ enum class ConfigOutcome {
 
 /// Parses and validates. On `exit`, `message` holds the text to print to
 /// stdout; on `error`, a one-paragraph explanation for stderr.
-ConfigOutcome parse_config(int argc, const char* const* argv, Config& config,
-                           std::string& message);
+ConfigOutcome parse_config(int argc, const char* const* argv, Config& config, std::string& message);
 
 }  // namespace zrb

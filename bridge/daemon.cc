@@ -23,8 +23,12 @@ std::atomic<bool> g_reopen_log{false};
 constexpr auto loop_tick = std::chrono::milliseconds(50);
 constexpr size_t events_per_turn = 256;
 
-extern "C" void on_stop_signal(int) { g_stop = true; }
-extern "C" void on_hup_signal(int) { g_reopen_log = true; }
+extern "C" void on_stop_signal(int) {
+  g_stop = true;
+}
+extern "C" void on_hup_signal(int) {
+  g_reopen_log = true;
+}
 
 void install_signal_handlers() {
   struct sigaction sa {};

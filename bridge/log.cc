@@ -30,8 +30,12 @@ const char* level_name(Level l) {
 
 }  // namespace
 
-void set_log_level(Level level) { g_level = level; }
-Level log_level() { return g_level; }
+void set_log_level(Level level) {
+  g_level = level;
+}
+Level log_level() {
+  return g_level;
+}
 
 bool parse_level(std::string_view text, Level& out) {
   for (Level l : {Level::debug, Level::info, Level::warning, Level::error})

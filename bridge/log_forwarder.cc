@@ -46,8 +46,8 @@ void LogForwarder::on_schema(SchemaMessage&& msg) {
   auto key = stream_key(msg.schema.node, msg.schema.path);
   auto [it, fresh] = streams_.try_emplace(std::move(key));
   if (fresh) {
-    log_info("schema for '", msg.schema.path, "' from '", msg.schema.node, "': ",
-             msg.schema.columns.size(), " columns, Zeek ", msg.schema.zeek_version);
+    log_info("schema for '", msg.schema.path, "' from '", msg.schema.node,
+             "': ", msg.schema.columns.size(), " columns, Zeek ", msg.schema.zeek_version);
     it->second.received = &counters().get("records_received", msg.schema.path);
   } else {
     log_debug("schema for '", msg.schema.path, "' from '", msg.schema.node, "' renewed");
@@ -62,9 +62,8 @@ void LogForwarder::on_batch(BatchMessage&& msg) {
     // Without a schema the records cannot be rendered; the scripts send one
     // before the first batch and after every reconnection, so this is a
     // peer that does not follow docs/protocol.md.
-    reject("unknown_stream", "batch of " + std::to_string(msg.records.size()) +
-                                 " records for '" + msg.path + "' from '" + msg.node +
-                                 "' arrived before its schema");
+    reject("unknown_stream", "batch of " + std::to_string(msg.records.size()) + " records for '" +
+                                 msg.path + "' from '" + msg.node + "' arrived before its schema");
     return;
   }
   auto& stream = it->second;
@@ -78,9 +77,8 @@ void LogForwarder::on_batch(BatchMessage&& msg) {
   for (size_t i = 0; i < msg.records.size(); ++i) {
     auto record = msg.records[i].get_if<Vector>();
     if (record == nullptr) {
-      reject("schema_mismatch", "record " + std::to_string(i + 1) + " of a batch for '" +
-                                    msg.path + "' is " +
-                                    std::string(kind_name(msg.records[i])) +
+      reject("schema_mismatch", "record " + std::to_string(i + 1) + " of a batch for '" + msg.path +
+                                    "' is " + std::string(kind_name(msg.records[i])) +
                                     ", not a record");
       continue;
     }
@@ -88,8 +86,8 @@ void LogForwarder::on_batch(BatchMessage&& msg) {
     auto status =
         record_to_json(*record, stream.schema, timestamps_, convert_limits_, json_, &why_);
     if (status != ConvertStatus::ok) {
-      reject(to_string(status), "record " + std::to_string(i + 1) + " of a batch for '" +
-                                    msg.path + "' from '" + msg.node + "': " + why_);
+      reject(to_string(status), "record " + std::to_string(i + 1) + " of a batch for '" + msg.path +
+                                    "' from '" + msg.node + "': " + why_);
       continue;
     }
     writer_.append(route, json_);

@@ -22,8 +22,7 @@ Decoded decode_schema(Event&& ev, const ProtocolLimits& limits) {
   auto version = a[0].get_if<uint64_t>();
   if (!version) return bad_arguments(log_schema_event, want(0, "version", a[0], "count"));
   auto zeek_version = a[1].get_if<uint64_t>();
-  if (!zeek_version)
-    return bad_arguments(log_schema_event, want(1, "zeek_version", a[1], "count"));
+  if (!zeek_version) return bad_arguments(log_schema_event, want(1, "zeek_version", a[1], "count"));
   auto node = a[2].get_if<std::string>();
   if (!node) return bad_arguments(log_schema_event, want(2, "node", a[2], "string"));
   auto path = a[3].get_if<std::string>();
@@ -37,8 +36,10 @@ Decoded decode_schema(Event&& ev, const ProtocolLimits& limits) {
                                              "' speaks protocol version " +
                                              std::to_string(*version) + ", this bridge speaks " +
                                              std::to_string(protocol_version)};
+  // Built before node and path are moved into the message below.
+  const std::string where_from = "schema for '" + *path + "' from '" + *node + "': ";
   auto bad_schema = [&](std::string detail) {
-    return Rejection{"bad_schema", "schema for '" + *path + "' from '" + *node + "': " + detail};
+    return Rejection{"bad_schema", where_from + detail};
   };
   if (path->empty()) return bad_schema("empty path");
   if (columns->empty()) return bad_schema("no columns");

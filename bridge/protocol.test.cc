@@ -14,11 +14,11 @@ Event schema_event(Vector args) {
   return Event{"zeek/redis/logs", std::string(log_schema_event), std::move(args)};
 }
 
-Vector good_schema_args(){
-    return Vector{uint64_t{1}, uint64_t{30204}, "worker-1", "conn",
-                  Vector{column("ts", "time", Vector{uint64_t{0}}),
-                         column("id.orig_h", "addr", Vector{uint64_t{2}, uint64_t{0}}),
-                         column("service", "set[string]", Vector{uint64_t{6}})}};
+Vector good_schema_args() {
+  return Vector{uint64_t{1}, uint64_t{30204}, "worker-1", "conn",
+                Vector{column("ts", "time", Vector{uint64_t{0}}),
+                       column("id.orig_h", "addr", Vector{uint64_t{2}, uint64_t{0}}),
+                       column("service", "set[string]", Vector{uint64_t{6}})}};
 }
 
 std::string_view reason(const Decoded& d) {
@@ -66,7 +66,10 @@ TEST_CASE("schemas with the wrong shape are refused with the right reason") {
 
   args = good_schema_args();
   args[4].get_if<Vector>()->push_back(column("x", "count", Vector{}));
-  CHECK(reason(decode_log_event(schema_event(args), limits)) == "bad_schema");
+  auto d = decode_log_event(schema_event(args), limits);
+  CHECK(reason(d) == "bad_schema");
+  // The detail names the stream, for the operator reading the log line.
+  CHECK(std::get<Rejection>(d).detail.find("schema for 'conn' from 'worker-1'") == 0);
 
   args = good_schema_args();
   args[4].get_if<Vector>()->push_back(column("x", "count", Vector{"0"}));

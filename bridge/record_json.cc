@@ -22,6 +22,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <iterator>
 
 #include "address_text.hh"
 #include "dialect.hh"
@@ -41,86 +42,27 @@ void append_integer(std::string& out, Integer v) {
   out.append(text, static_cast<size_t>(r.ptr - text));
 }
 
-// The Broker kind a column type arrives as, in kind_name()'s words.
-std::string_view expected_kind(TypeTag tag) {
-  switch (tag) {
-    case TypeTag::bool_:
-      return "bool";
-    case TypeTag::count:
-      return "count";
-    case TypeTag::int_:
-      return "int";
-    case TypeTag::double_:
-      return "real";
-    case TypeTag::time:
-      return "timestamp";
-    case TypeTag::interval:
-      return "timespan";
-    case TypeTag::string:
-    case TypeTag::pattern:
-    case TypeTag::func:
-    case TypeTag::file:
-      return "string";
-    case TypeTag::addr:
-      return "address";
-    case TypeTag::subnet:
-      return "subnet";
-    case TypeTag::port:
-      return "port";
-    case TypeTag::enum_:
-      return "enum";
-    case TypeTag::set:
-      return "set";
-    case TypeTag::vector:
-      return "vector";
-    case TypeTag::table:
-      return "table";
-    case TypeTag::none:
-      break;
-  }
-  return "none";
-}
+// Per column type, in TypeTag's order: its Zeek name, and the Broker kind
+// it arrives as in kind_name()'s words (for schema_mismatch reasons).
+struct TagNames {
+  std::string_view zeek;
+  std::string_view wire;
+};
+constexpr TagNames tag_names[] = {
+    {"none", "none"},      {"bool", "bool"},      {"count", "count"},       {"int", "int"},
+    {"double", "real"},    {"time", "timestamp"}, {"interval", "timespan"}, {"string", "string"},
+    {"addr", "address"},   {"subnet", "subnet"},  {"port", "port"},         {"enum", "enum"},
+    {"pattern", "string"}, {"func", "string"},    {"file", "string"},       {"set", "set"},
+    {"vector", "vector"},  {"table", "table"},
+};
+static_assert(std::size(tag_names) == static_cast<size_t>(TypeTag::table) + 1,
+              "one entry per TypeTag");
 
+std::string_view expected_kind(TypeTag tag) {
+  return tag_names[static_cast<size_t>(tag)].wire;
+}
 std::string_view type_name(TypeTag tag) {
-  switch (tag) {
-    case TypeTag::bool_:
-      return "bool";
-    case TypeTag::count:
-      return "count";
-    case TypeTag::int_:
-      return "int";
-    case TypeTag::double_:
-      return "double";
-    case TypeTag::time:
-      return "time";
-    case TypeTag::interval:
-      return "interval";
-    case TypeTag::string:
-      return "string";
-    case TypeTag::addr:
-      return "addr";
-    case TypeTag::subnet:
-      return "subnet";
-    case TypeTag::port:
-      return "port";
-    case TypeTag::enum_:
-      return "enum";
-    case TypeTag::pattern:
-      return "pattern";
-    case TypeTag::func:
-      return "func";
-    case TypeTag::file:
-      return "file";
-    case TypeTag::set:
-      return "set";
-    case TypeTag::vector:
-      return "vector";
-    case TypeTag::table:
-      return "table";
-    case TypeTag::none:
-      break;
-  }
-  return "none";
+  return tag_names[static_cast<size_t>(tag)].zeek;
 }
 
 std::string type_text(ZeekType t) {

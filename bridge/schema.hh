@@ -38,7 +38,9 @@ enum class TypeTag : uint8_t {
 struct ZeekType {
   TypeTag tag = TypeTag::none;
   TypeTag element = TypeTag::none;
-  friend bool operator==(ZeekType x, ZeekType y) { return x.tag == y.tag && x.element == y.element; }
+  friend bool operator==(ZeekType x, ZeekType y) {
+    return x.tag == y.tag && x.element == y.element;
+  }
 };
 
 /// Parses a Zeek type name as `record_fields()` reports it ("count",

@@ -146,9 +146,13 @@ double recover(int64_t ns, bool interval) {
 
 }  // namespace
 
-double seconds_from_ns(int64_t ns) { return recover(ns, false); }
+double seconds_from_ns(int64_t ns) {
+  return recover(ns, false);
+}
 
-double interval_from_ns(int64_t ns) { return recover(ns, true); }
+double interval_from_ns(int64_t ns) {
+  return recover(ns, true);
+}
 
 int64_t ns_from_seconds(double seconds) {
   const double product = seconds * 1e9;

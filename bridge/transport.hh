@@ -39,7 +39,8 @@ class Transport {
   /// Waits up to `timeout` for messages and appends at most `max` decoded
   /// events to `out`. Messages that are not Zeek events, or that cannot be
   /// decoded, are logged, counted and skipped. Returns the number appended.
-  virtual size_t receive(std::vector<Event>& out, size_t max, std::chrono::milliseconds timeout) = 0;
+  virtual size_t receive(std::vector<Event>& out, size_t max,
+                         std::chrono::milliseconds timeout) = 0;
 
   /// Publishes a Zeek event.
   virtual void publish(const std::string& topic, const std::string& name, Vector args) = 0;

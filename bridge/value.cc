@@ -21,14 +21,20 @@ Address Address::v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   return r;
 }
 
-bool operator==(const Value& x, const Value& y) { return x.v_ == y.v_; }
-bool operator==(const Set& x, const Set& y) { return x.elements == y.elements; }
-bool operator==(const Table& x, const Table& y) { return x.entries == y.entries; }
+bool operator==(const Value& x, const Value& y) {
+  return x.v_ == y.v_;
+}
+bool operator==(const Set& x, const Set& y) {
+  return x.elements == y.elements;
+}
+bool operator==(const Table& x, const Table& y) {
+  return x.entries == y.entries;
+}
 
 std::string_view kind_name(const Value& v) {
   static constexpr std::string_view names[] = {
-      "none",    "bool",     "count",     "int",      "real",       "string", "address", "subnet",
-      "port",    "timestamp", "timespan", "enum",     "set",        "table",  "vector"};
+      "none", "bool",      "count",    "int",  "real", "string", "address", "subnet",
+      "port", "timestamp", "timespan", "enum", "set",  "table",  "vector"};
   return names[v.variant().index()];
 }
 

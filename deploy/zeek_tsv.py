@@ -367,6 +367,30 @@ def row_values(log, row, exact=None):
     return out
 
 
+# --- exact values from a JSON twin ---
+
+def exact_values(log, json_object):
+    """{column number: exact value} for the double/time/interval columns of one row, from the
+    same record as Zeek's JSON writer wrote it (epoch timestamps): the ASCII writer rounds these
+    to 6 decimals, the JSON writer does not. `json_object` is the parsed JSON line."""
+    out = {}
+    for i, (name, t) in enumerate(zip(log.fields, log.types)):
+        if is_exact_type(t) and name in json_object:
+            out[i] = json_object[name]
+    return out
+
+
+def json_twin(filename):
+    """For `.../tsv/<path>.log`, the JSON-writer log of the same records, `.../json/<path>.log`,
+    if it exists (the layout of the shared corpus); else None."""
+    d, name = os.path.split(os.path.abspath(filename))
+    parent, leaf = os.path.split(d)
+    if leaf != "tsv":
+        return None
+    twin = os.path.join(parent, "json", name)
+    return twin if os.path.isfile(twin) else None
+
+
 # --- events ---
 
 def schema_columns(layout):
@@ -392,13 +416,25 @@ def batches(items, size):
         yield items[i:i + size]
 
 
+def is_tsv_log(filename):
+    """True if the file starts like a Zeek ASCII log (`#separator ...`)."""
+    try:
+        with open(filename, "rb") as f:
+            return f.read(11) == b"#separator "
+    except OSError:
+        return False
+
+
 def find_logs(paths):
-    """Expands files and directories (searched recursively) into a sorted list of `*.log`."""
+    """Expands files and directories into a sorted list of log files. Directories are searched
+    recursively for `*.log` files that are Zeek ASCII logs (JSON logs beside them are left out);
+    files named explicitly are always kept."""
     out = []
     for p in paths:
         if os.path.isdir(p):
             for root, _dirs, files in os.walk(p):
-                out.extend(os.path.join(root, f) for f in files if f.endswith(".log"))
+                out.extend(os.path.join(root, f) for f in files
+                           if f.endswith(".log") and is_tsv_log(os.path.join(root, f)))
         else:
             out.append(p)
     return sorted(out)

@@ -62,11 +62,7 @@ class CorpusLog:
         self.json_objects = [json.loads(l) for l in self.json_lines]
         self.values = []  # per row: converted column values
         for n, (row, obj) in enumerate(zip(self.tsv.rows, self.json_objects)):
-            exact = {}
-            for i, (name, t) in enumerate(zip(self.tsv.fields, self.tsv.types)):
-                if zeek_tsv.is_exact_type(t) and name in obj:
-                    exact[i] = obj[name]
-            values = zeek_tsv.row_values(self.tsv, row, exact)
+            values = zeek_tsv.row_values(self.tsv, row, zeek_tsv.exact_values(self.tsv, obj))
             self.values.append(values)
             self._check_row(n, values, obj)
 
@@ -95,7 +91,7 @@ class CorpusLog:
                 continue
             kind, elem = zeek_tsv.split_container(t)
             if kind is None:
-                ok = self._same(v, elem, obj[name], where)
+                self._same(v, elem, obj[name], where)
             else:
                 items = [broker.Data.to_py(d) for d in v] if kind == "set" else v
                 js = obj[name]
@@ -104,11 +100,11 @@ class CorpusLog:
                     continue
                 if kind == "set":
                     # Broker sorts sets; compare members, not order.
-                    ok = sorted(map(str, (_plain(x) for x in items))) == sorted(map(str, js))
-                    if not ok:
+                    if sorted(map(str, (_plain(x) for x in items))) != sorted(map(str, js)):
                         self.problems.append(f"{where}: set {items!r} vs JSON {js!r}")
                 else:
-                    ok = all(self._same(x, elem, j, where) for x, j in zip(items, js))
+                    for x, j in zip(items, js):
+                        self._same(x, elem, j, where)
 
     def _same(self, v, t, js, where):
         if t in ("time", "interval"):

@@ -159,6 +159,54 @@ def first_differences(expected, actual, limit=3):
     return "\n".join(out)
 
 
+def split_json(text, open_char, close_char):
+    """The top-level members of a JSON object or array as raw byte strings (no parsing of the
+    values, so their bytes can be compared exactly)."""
+    if not (text.startswith(open_char) and text.endswith(close_char)):
+        return None
+    parts, depth, start, in_string, escaped = [], 0, 1, False, False
+    for i in range(1, len(text) - 1):
+        c = text[i:i + 1]
+        if in_string:
+            if escaped:
+                escaped = False
+            elif c == b"\\":
+                escaped = True
+            elif c == b'"':
+                in_string = False
+        elif c == b'"':
+            in_string = True
+        elif c in (b"[", b"{"):
+            depth += 1
+        elif c in (b"]", b"}"):
+            depth -= 1
+        elif c == b"," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if len(text) > 2:
+        parts.append(text[start:-1])
+    return parts
+
+
+def same_but_set_order(expected, actual, set_fields):
+    """True if the two JSON lines differ only in the order of members of set-valued fields
+    (docs/protocol.md: Broker carries sets sorted, Zeek writes them in hash order)."""
+    e, a = split_json(expected, b"{", b"}"), split_json(actual, b"{", b"}")
+    if e is None or a is None or len(e) != len(a):
+        return False
+    for em, am in zip(e, a):
+        if em == am:
+            continue
+        ek, _, ev = em.partition(b":")
+        ak, _, av = am.partition(b":")
+        if ek != ak or ek.strip(b'"').decode("utf-8", "replace") not in set_fields:
+            return False
+        ee, ae = split_json(ev, b"[", b"]"), split_json(av, b"[", b"]")
+        if ee is None or ae is None or sorted(ee) != sorted(ae):
+            return False
+    return True
+
+
 # --- Redis ---
 
 class RedisError(Exception):
@@ -266,7 +314,8 @@ class RedisServer:
 
     def _ping(self):
         if self.proc.poll() is not None:
-            raise TestError(f"redis-server exited with {self.proc.returncode}:\n{tail(self._log())}")
+            raise TestError(f"redis-server exited with {self.proc.returncode}:\n"
+                            f"{tail(self._log())}")
         try:
             c = Resp("127.0.0.1", self.port, timeout=2)
         except OSError:
@@ -400,8 +449,9 @@ class Bridge:
     `redis`, logs to a file (`b.log()`); `b.stop()` sends SIGTERM and returns a BridgeResult.
     """
 
-    def __init__(self, redis, args=(), listen="127.0.0.1:0", start_timeout=30):
+    def __init__(self, redis, args=(), listen="127.0.0.1:0", start_timeout=30, disable_ssl=True):
         self.redis = redis
+        self.disable_ssl = disable_ssl
         self.args = list(args)
         self.listen = listen
         self.start_timeout = start_timeout
@@ -412,8 +462,11 @@ class Bridge:
         self.result = None
 
     def command_line(self):
-        return [bridge_path(), "--broker.listen", self.listen, "--redis.url", self.redis.url,
-                *self.args]
+        # BrokerPeer peers without TLS (BrokerOptions.disable_ssl) unless told otherwise; both
+        # sides must agree.
+        return [bridge_path(), "--broker.listen", self.listen,
+                *(["--broker.disable-ssl"] if self.disable_ssl else []),
+                "--redis.url", self.redis.url, *self.args]
 
     def __enter__(self):
         exe = bridge_path()
@@ -492,8 +545,10 @@ class BrokerPeer:
     reach us (otherwise Broker 1.4 drops what we publish), then `p.publish(event)`.
     """
 
-    def __init__(self, port, host="127.0.0.1", topic="zeek/redis/logs", timeout=30):
+    def __init__(self, port, host="127.0.0.1", topic="zeek/redis/logs", timeout=30,
+                 disable_ssl=True):
         self.host = host
+        self.disable_ssl = disable_ssl
         self.port = port
         self.topic = topic
         self.timeout = timeout
@@ -502,7 +557,7 @@ class BrokerPeer:
 
     def __enter__(self):
         opts = broker.BrokerOptions()
-        opts.disable_ssl = True
+        opts.disable_ssl = self.disable_ssl
         self.endpoint = broker.Endpoint(broker.Configuration(opts))
         status = self.endpoint.make_status_subscriber(True)
         self.endpoint.peer_nosync(self.host, self.port, 1.0)
