@@ -71,7 +71,7 @@ class BrokerTransport final : public Transport {
 
   size_t receive(std::vector<Event>& out, size_t max, std::chrono::milliseconds timeout) override {
     drain_statuses();
-    if (subscriber_.available() == 0) {
+    if (subscriber_.available() == 0 && timeout.count() > 0) {
       pollfd fd{subscriber_.fd(), POLLIN, 0};
       ::poll(&fd, 1, static_cast<int>(timeout.count()));
       drain_statuses();
@@ -94,6 +94,8 @@ class BrokerTransport final : public Transport {
   }
 
   size_t peer_count() const override { return peers_; }
+
+  int fd() const override { return subscriber_.fd(); }
 
  private:
   static broker::configuration make_configuration(const BrokerOptions& opts) {

@@ -38,6 +38,10 @@ struct Raw {
   size_t max_record_bytes = 0;
   size_t max_depth = 0;
   size_t max_columns = 0;
+  std::vector<std::string> in_channels, in_patterns, intel_channels;
+  std::string in_topic, intel_topic, intel_error_stream;
+  bool no_intel = false;
+  size_t intel_max_bytes = 0, intel_max_batch = 0;
   std::string log_level;
   std::string log_file;
   unsigned stats_interval = 60;
@@ -120,6 +124,29 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "limits.max-columns", po::value(&r.max_columns)->default_value(d.protocol_limits.max_columns),
       "most columns a log schema may have");
 
+  po::options_description inbound("Redis to Zeek");
+  inbound.add_options()("redis-in.channel", po::value(&r.in_channels)->composing(),
+                        "Redis channel to SUBSCRIBE to; each message becomes a "
+                        "RedisBridge::redis_message event (repeatable)")(
+      "redis-in.pattern", po::value(&r.in_patterns)->composing(),
+      "Redis channel pattern to PSUBSCRIBE to, likewise (repeatable)")(
+      "redis-in.topic", po::value(&r.in_topic)->default_value(d.inbound.messages_topic),
+      "Broker topic of redis_message events")(
+      "intel.channel", po::value(&r.intel_channels)->composing(),
+      "channel carrying intel JSON (repeatable; default: zeek:intel)")(
+      "intel.disable", po::bool_switch(&r.no_intel), "read no intel channel")(
+      "intel.topic", po::value(&r.intel_topic)->default_value(d.inbound.intel_topic),
+      "Broker topic of the intel events")(
+      "intel.error-stream",
+      po::value(&r.intel_error_stream)->default_value(d.inbound.intel_error_stream),
+      "Redis stream that receives each rejected indicator and why")(
+      "intel.max-message-bytes",
+      po::value(&r.intel_max_bytes)->default_value(d.inbound.intel_limits.max_message_bytes),
+      "largest intel message accepted")(
+      "intel.max-batch",
+      po::value(&r.intel_max_batch)->default_value(d.inbound.intel_limits.max_batch),
+      "most indicators in one intel message");
+
   po::options_description daemon("Daemon");
   daemon.add_options()("log.level", po::value(&r.log_level)->default_value("info"),
                        "debug, info, warning or error")(
@@ -131,7 +158,8 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "how long SIGTERM/SIGINT may take to write buffered records to Redis");
 
   po::options_description all;
-  all.add(general).add(broker).add(redis).add(routing).add(json).add(limits).add(daemon);
+  all.add(general).add(broker).add(redis).add(routing).add(json).add(limits).add(inbound).add(
+      daemon);
   return all;
 }
 
@@ -194,6 +222,25 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.convert_limits.max_depth = r.max_depth;
   if (r.max_columns == 0) return fail("limits.max-columns: must be at least 1");
   c.protocol_limits.max_columns = r.max_columns;
+
+  c.inbound_channels = r.in_channels;
+  c.inbound_patterns = r.in_patterns;
+  c.inbound.messages_topic = r.in_topic;
+  if (r.no_intel)
+    c.inbound.intel_channels.clear();
+  else if (!r.intel_channels.empty())
+    c.inbound.intel_channels = r.intel_channels;
+  c.inbound.intel_topic = r.intel_topic;
+  c.inbound.intel_error_stream = r.intel_error_stream;
+  if (r.intel_error_stream.empty()) return fail("intel.error-stream: must not be empty");
+  if (r.intel_max_bytes == 0) return fail("intel.max-message-bytes: must be at least 1");
+  c.inbound.intel_limits.max_message_bytes = r.intel_max_bytes;
+  if (r.intel_max_batch == 0) return fail("intel.max-batch: must be at least 1");
+  c.inbound.intel_limits.max_batch = r.intel_max_batch;
+  for (const auto& ch : c.inbound.intel_channels)
+    if (ch.empty()) return fail("intel.channel: must not be empty");
+  for (const auto& ch : c.inbound_channels)
+    if (ch.empty()) return fail("redis-in.channel: must not be empty");
 
   if (!parse_level(r.log_level, c.log_level))
     return fail("log.level: '" + r.log_level + "' is not debug, info, warning or error");

@@ -9,6 +9,7 @@
 #include "log.hh"
 #include "protocol.hh"
 #include "record_json.hh"
+#include "redis_inbound.hh"
 #include "redis_writer.hh"
 #include "route.hh"
 #include "transport.hh"
@@ -22,6 +23,11 @@ struct Config {
   TimeFormat timestamps = TimeFormat::epoch;
   ConvertLimits convert_limits;
   ProtocolLimits protocol_limits;
+  /// Redis -> Zeek: channels and patterns read (generic messages); the
+  /// intel channels are in `inbound`.
+  std::vector<std::string> inbound_channels;
+  std::vector<std::string> inbound_patterns;
+  InboundOptions inbound;
   Level log_level = Level::info;
   std::string log_file;
   /// Seconds between one-line summaries in the log; 0: none.

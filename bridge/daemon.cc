@@ -1,5 +1,7 @@
 #include "daemon.hh"
 
+#include <poll.h>
+
 #include <csignal>
 
 #include <algorithm>
@@ -10,6 +12,8 @@
 #include "counters.hh"
 #include "log.hh"
 #include "log_forwarder.hh"
+#include "redis_inbound.hh"
+#include "redis_subscriber.hh"
 #include "rejection.hh"
 
 namespace zrb {
@@ -63,6 +67,24 @@ int run_daemon(const Config& config) {
   LogForwarder forwarder(*router, writer, config.timestamps, config.convert_limits,
                          config.protocol_limits);
   auto transport = make_broker_transport(config.broker);
+
+  // Redis -> Zeek: a connection of its own, subscribed to the generic
+  // channels and patterns and to the intel channels.
+  std::unique_ptr<RedisSubscriber> subscriber;
+  std::unique_ptr<RedisInbound> inbound;
+  {
+    SubscriberOptions so;
+    so.url = config.writer.url;
+    so.channels = config.inbound_channels;
+    so.channels.insert(so.channels.end(), config.inbound.intel_channels.begin(),
+                       config.inbound.intel_channels.end());
+    so.patterns = config.inbound_patterns;
+    if (!so.channels.empty() || !so.patterns.empty()) {
+      inbound = std::make_unique<RedisInbound>(config.inbound, *transport, writer);
+      subscriber = std::make_unique<RedisSubscriber>(std::move(so));
+    }
+  }
+  std::vector<RedisMessage> messages;
   log_info("zeek-redis-bridge ", ZRB_VERSION, " running; writing to ", config.writer.url.masked());
 
   std::vector<Event> events;
@@ -82,9 +104,18 @@ int run_daemon(const Config& config) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*due - clock::now());
       timeout = std::clamp(left, std::chrono::milliseconds(0), loop_tick);
     }
+    // Wait on Broker and on the subscribed Redis connection together, so
+    // that a message from either is handled as soon as it arrives.
+    pollfd fds[2] = {{transport->fd(), POLLIN, 0}, {subscriber ? subscriber->fd() : -1, POLLIN, 0}};
+    ::poll(fds, subscriber ? 2 : 1, static_cast<int>(timeout.count()));
     events.clear();
-    transport->receive(events, events_per_turn, timeout);
+    transport->receive(events, events_per_turn, std::chrono::milliseconds(0));
     for (auto& ev : events) handle(std::move(ev));
+    if (subscriber) {
+      messages.clear();
+      subscriber->poll(messages, events_per_turn);
+      for (auto& m : messages) inbound->handle(std::move(m));
+    }
     writer.poll();
     if (g_reopen_log.exchange(false)) {
       if (!set_log_file(config.log_file)) log_error("cannot reopen log file ", config.log_file);
@@ -105,6 +136,8 @@ int run_daemon(const Config& config) {
     if (transport->receive(events, events_per_turn, std::chrono::milliseconds(0)) == 0) break;
     for (auto& ev : events) handle(std::move(ev));
   }
+  if (subscriber) subscriber->stop();
+  inbound.reset();
   transport.reset();
   auto left = writer.drain(deadline);
   writer.stop();

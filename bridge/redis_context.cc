@@ -108,4 +108,10 @@ RedisReply RedisContext::get_reply() {
   return RedisReply(static_cast<redisReply*>(reply));
 }
 
+bool RedisContext::set_io_timeout(std::chrono::milliseconds timeout) {
+  // A zero timeval clears SO_RCVTIMEO/SO_SNDTIMEO: reads block until data.
+  if (timeout.count() < 0) timeout = std::chrono::milliseconds(0);
+  return redisSetTimeout(context_.get(), to_timeval(timeout)) == REDIS_OK;
+}
+
 }  // namespace zrb

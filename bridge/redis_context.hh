@@ -62,6 +62,11 @@ class RedisContext {
   /// I/O error (the connection is then broken).
   RedisReply get_reply();
 
+  /// Replaces the bound on each later read and write (0: no bound). A
+  /// subscribed connection bounds its handshake, then waits for messages
+  /// as long as it takes. False on failure (the connection is then broken).
+  bool set_io_timeout(std::chrono::milliseconds timeout);
+
   // --- accessors ---
 
   /// False once an I/O or protocol error has broken the connection.

@@ -53,6 +53,10 @@ class Transport {
   /// Number of peers connected now.
   virtual size_t peer_count() const = 0;
 
+  /// A descriptor that polls readable while events wait to be received, so
+  /// the daemon can wait on the transport and on Redis together.
+  virtual int fd() const = 0;
+
  protected:
   std::function<void(const PeerChange&)> peer_handler_;
 };

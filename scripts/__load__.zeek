@@ -8,3 +8,11 @@
 @load ./logs
 @load ./intercept
 @load ./bridge
+@load ./messages
+
+# Live intel (intel.zeek) needs the Intel framework, which Zeek loads by
+# default. In bare mode it is left out unless the framework was loaded
+# before this package; load zeek-redis-bridge/intel to have it anyway.
+@ifdef ( Intel::insert )
+@load ./intel
+@endif

@@ -2,7 +2,7 @@
 ##! them to Redis as JSON lines identical to those of Zeek's JSON log writer.
 ##!
 ##! This file is the package's interface: every option, the wire types and
-##! the two events of the bridge protocol (protocol version 1, see
+##! the events of the bridge protocol (protocol version 1, see
 ##! ``docs/protocol.md`` in the package repository). The work is done by the
 ##! other scripts loaded from ``__load__.zeek``:
 ##!
@@ -163,6 +163,65 @@ export {
 	##
 	## id: the stream it was written to.
 	global forward: function(rec: any, id: Log::ID);
+
+	# Redis to Zeek (messages.zeek, intel.zeek).
+
+	## Broker topic on which the bridge publishes
+	## :zeek:see:`RedisBridge::redis_message` (the bridge's
+	## ``--redis-in.topic``). Subscribed to in ``zeek_init`` on the nodes
+	## of :zeek:see:`RedisBridge::messages_node_types`; must not be a
+	## prefix of :zeek:see:`RedisBridge::topic`.
+	const messages_topic = "zeek/redis/messages" &redef;
+
+	## Cluster node types that subscribe to
+	## :zeek:see:`RedisBridge::messages_topic` and so receive
+	## :zeek:see:`RedisBridge::redis_message`. Every node peers with the
+	## bridge on its own, so each message reaches each subscribed node
+	## once: by default the manager of a cluster, or a standalone Zeek
+	## (:zeek:see:`Cluster::NONE`). Add :zeek:see:`Cluster::WORKER` for a
+	## handler that must run on every worker.
+	const messages_node_types: set[Cluster::NodeType] = {
+		Cluster::NONE,
+		Cluster::MANAGER,
+	} &redef;
+
+	## Prints every :zeek:see:`RedisBridge::redis_message` received to
+	## standard output: channel, pattern, size and the first 200 bytes of
+	## the payload. (Standard output rather than the reporter log, which
+	## the bridge may publish back to Redis.)
+	option debug_messages = F;
+
+	## Broker topic on which the bridge publishes the intel events of
+	## ``intel.zeek`` (the bridge's ``--intel.topic``). Must not be a
+	## prefix of :zeek:see:`RedisBridge::topic`.
+	const intel_topic = "zeek/redis/intel" &redef;
+
+	## Cluster node types that subscribe to
+	## :zeek:see:`RedisBridge::intel_topic` and insert what arrives into
+	## the Intel framework. Only a standalone Zeek (:zeek:see:`Cluster::NONE`)
+	## and the manager keep the full intel store; the manager hands new
+	## indicators to the workers itself. Other types are ignored with a
+	## warning; an empty set turns live intel off.
+	const intel_node_types: set[Cluster::NodeType] = {
+		Cluster::NONE,
+		Cluster::MANAGER,
+	} &redef;
+
+	## A message the bridge read from Redis on a channel it subscribes to
+	## (``--redis-in.channel``) or a pattern it subscribes to
+	## (``--redis-in.pattern``). Raised on the nodes of
+	## :zeek:see:`RedisBridge::messages_node_types`; the package itself
+	## does nothing with it (see :zeek:see:`RedisBridge::debug_messages`).
+	##
+	## channel: the Redis channel the message was published on.
+	##
+	## matched_pattern: the pattern that matched *channel* for a pattern
+	##                  subscription (PSUBSCRIBE); empty for a channel
+	##                  subscription (SUBSCRIBE). (The protocol calls it
+	##                  ``pattern``, a keyword in Zeek; names do not travel.)
+	##
+	## payload: the message, byte for byte as published.
+	global redis_message: event(channel: string, matched_pattern: string, payload: string);
 }
 
 # State shared by the scripts of this package.

@@ -291,19 +291,35 @@ class RedisServer:
         last = ""
         for _attempt in range(5):
             self.port = free_port()
-            self.proc = subprocess.Popen(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                 "--dir", self.dir, "--save", "", "--appendonly", "no",
-                 "--logfile", os.path.join(self.dir, "redis.log"), "--daemonize", "no"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
             try:
-                wait_until(self._ping, 15, f"redis-server on port {self.port} to answer PING")
+                self._start()
                 return self
             except TestError:
                 last = self._log()
                 self._kill()
         self._cleanup()
         raise TestError(f"redis-server would not start; its log:\n{tail(last)}")
+
+    def _start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", self.dir, "--save", "", "--appendonly", "no",
+             "--logfile", os.path.join(self.dir, "redis.log"), "--daemonize", "no"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        wait_until(self._ping, 15, f"redis-server on port {self.port} to answer PING")
+
+    def kill_hard(self):
+        """SIGKILL, as a crash would: no goodbye to clients."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def start_again(self):
+        """Starts redis-server again on the same port (empty: nothing was saved)."""
+        self._start()
 
     def _log(self):
         try:

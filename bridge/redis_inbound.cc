@@ -1,0 +1,100 @@
+#include "redis_inbound.hh"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "counters.hh"
+#include "rejection.hh"
+
+namespace zrb {
+
+namespace {
+
+// The one route of the error stream, made with the same validation as the
+// log routes, so the XADD is built by the same code.
+Route make_error_route(const InboundOptions& o) {
+  RoutingConfig config;
+  config.default_kind = RouteKind::stream;
+  config.key_template = o.intel_error_stream;
+  config.stream_maxlen = o.intel_error_maxlen;
+  config.stream_field = "error";
+  std::string why;
+  auto router = Router::make(config, &why);
+  if (!router) throw std::runtime_error("intel.error-stream: " + why);
+  return router->route("intel-errors");
+}
+
+// Zeek's intervals travel as nanoseconds; an expiry is whole seconds or
+// fractions of them, far from the int64 limits (checked by the parser).
+Timespan expire_span(double seconds) {
+  return Timespan{static_cast<int64_t>(std::llround(seconds * 1e9))};
+}
+
+}  // namespace
+
+RedisInbound::RedisInbound(InboundOptions options, Transport& transport, RedisWriter& errors)
+    : options_(std::move(options)),
+      transport_(transport),
+      errors_(errors),
+      intel_channels_(options_.intel_channels.begin(), options_.intel_channels.end()),
+      error_route_(make_error_route(options_)),
+      published_messages_(counters().get("redis_in_published", "message")),
+      intel_added_(counters().get("intel_published", "add")),
+      intel_removed_(counters().get("intel_published", "remove")) {}
+
+void RedisInbound::handle(RedisMessage&& msg) {
+  // Intel comes on its channels by SUBSCRIBE; a pattern that happens to
+  // match an intel channel delivers a generic copy as well, which is what
+  // whoever configured that pattern asked for.
+  if (msg.pattern.empty() && intel_channels_.count(msg.channel) > 0) {
+    handle_intel(msg);
+    return;
+  }
+  ++published_messages_;
+  transport_.publish(
+      options_.messages_topic, std::string(redis_message_event),
+      Vector{std::move(msg.channel), std::move(msg.pattern), std::move(msg.payload)});
+}
+
+void RedisInbound::handle_intel(const RedisMessage& msg) {
+  auto parsed = parse_intel_message(msg.payload, options_.intel_limits);
+  for (const auto& u : parsed.updates) publish_update(u);
+  for (const auto& r : parsed.rejections) report(msg, r);
+}
+
+void RedisInbound::publish_update(const IntelUpdate& u) {
+  const bool is_addr = u.indicator.get_if<Address>() != nullptr;
+  const bool is_subnet = u.indicator.get_if<Subnet>() != nullptr;
+  // Addresses and subnets travel typed; every other type as a string with
+  // its Intel::Type (docs/protocol.md, "Threat intelligence").
+  std::string name = "RedisBridge::intel_";
+  name += u.action == IntelAction::add ? "add" : "remove";
+  if (is_addr) name += "_addr";
+  if (is_subnet) name += "_subnet";
+  Vector args{u.indicator};
+  if (!is_addr && !is_subnet) args.push_back(EnumValue{u.type});
+  args.push_back(u.source);
+  if (u.action == IntelAction::add) {
+    args.push_back(u.desc);
+    args.push_back(u.url);
+    args.push_back(expire_span(u.expire));
+    ++intel_added_;
+  } else {
+    ++intel_removed_;
+  }
+  transport_.publish(options_.intel_topic, name, std::move(args));
+}
+
+void RedisInbound::report(const RedisMessage& msg, const IntelRejection& r) {
+  reject("intel_" + r.reason, "on channel '" + msg.channel + "': " + r.detail);
+  nlohmann::json entry{
+      {"reason", r.reason}, {"detail", r.detail}, {"channel", msg.channel}, {"item", r.item}};
+  // dump() replaces bytes that are not UTF-8 instead of throwing: the item
+  // is the producer's text, which may be anything.
+  json_ = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  errors_.append(error_route_, json_);
+}
+
+}  // namespace zrb
