@@ -23,8 +23,8 @@ constexpr std::string_view type_prefix = "Intel::";
 // Intel::Where values. Types that packages add (JA3 hashes, say) are not
 // known here, and are refused as unknown_type.
 constexpr std::array<std::string_view, 11> intel_types{
-    "ADDR",      "SUBNET",      "URL",       "SOFTWARE",  "EMAIL",    "DOMAIN",
-    "USER_NAME", "CERT_HASH",   "PUBKEY_HASH", "FILE_HASH", "FILE_NAME"};
+    "ADDR",      "SUBNET",    "URL",         "SOFTWARE",  "EMAIL",    "DOMAIN",
+    "USER_NAME", "CERT_HASH", "PUBKEY_HASH", "FILE_HASH", "FILE_NAME"};
 
 // A producer's text quoted in a detail: enough to recognise it, never the
 // whole of a long value.
@@ -110,8 +110,8 @@ const json* member(const json& object, const char* name) {
 }
 
 // An optional string member into `out`; a failure if it is not a string.
-std::optional<Failure> optional_string(const json& meta, const char* name,
-                                       std::string_view field, std::string& out) {
+std::optional<Failure> optional_string(const json& meta, const char* name, std::string_view field,
+                                       std::string& out) {
   const json* v = member(meta, name);
   if (!v) return std::nullopt;
   if (!v->is_string()) return wrong_type(field, *v, "a string");
@@ -149,8 +149,7 @@ std::optional<Failure> read_type(const json& item, IntelUpdate& u) {
 }
 
 // After read_type: how the indicator is read depends on the type.
-std::optional<Failure> read_indicator(const json& item, const IntelLimits& limits,
-                                      IntelUpdate& u) {
+std::optional<Failure> read_indicator(const json& item, const IntelLimits& limits, IntelUpdate& u) {
   const json* v = member(item, "indicator");
   if (!v) return missing("indicator");
   if (!v->is_string()) return wrong_type("indicator", *v, "a string");
@@ -236,9 +235,8 @@ void add_item(const json& item, const IntelLimits& limits, IntelParse& out) {
   // Strings were checked as UTF-8 while parsing, so dump() cannot throw;
   // replace is the non-throwing handler regardless.
   const auto text = item.dump(-1, ' ', false, json::error_handler_t::replace);
-  out.rejections.push_back(IntelRejection{std::string(failure->reason),
-                                          bounded_detail(std::move(failure->detail)),
-                                          cut_item(text)});
+  out.rejections.push_back(IntelRejection{
+      std::string(failure->reason), bounded_detail(std::move(failure->detail)), cut_item(text)});
 }
 
 // nlohmann's message without its "[json.exception.parse_error.101] " tag.
@@ -314,8 +312,8 @@ IntelParse parse_intel_message(std::string_view payload, const IntelLimits& limi
   IntelParse out;
   if (payload.size() > limits.max_message_bytes) {
     reject_message("too_large",
-                   "message of " + std::to_string(payload.size()) +
-                       " bytes exceeds the limit of " + std::to_string(limits.max_message_bytes),
+                   "message of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +
+                       std::to_string(limits.max_message_bytes),
                    payload, out);
     return out;
   }

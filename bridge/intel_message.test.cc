@@ -62,7 +62,11 @@ bool is_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    const size_t n = c < 0x80           ? 1
+                     : (c >> 5) == 0x6  ? 2
+                     : (c >> 4) == 0xe  ? 3
+                     : (c >> 3) == 0x1e ? 4
+                                        : 0;
     if (n == 0 || i + n > s.size()) return false;
     for (size_t k = 1; k < n; ++k)
       if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
@@ -107,7 +111,8 @@ TEST_CASE("intel: the example of docs/protocol.md, every field") {
 }
 
 TEST_CASE("intel: the batch example of docs/protocol.md") {
-  auto p = parse(R"([{"indicator": "evil.example", "type": "Intel::DOMAIN", "meta": {"source": "feed-a"}},
+  auto p = parse(
+      R"([{"indicator": "evil.example", "type": "Intel::DOMAIN", "meta": {"source": "feed-a"}},
     {"action": "remove", "indicator": "203.0.113.0/24", "type": "SUBNET", "meta": {"source": "feed-b"}}])");
   CHECK(p.rejections.empty());
   REQUIRE(p.updates.size() == 2);
@@ -171,8 +176,8 @@ TEST_CASE("intel: every Intel::Type, with and without the prefix") {
 }
 
 TEST_CASE("intel: unknown_type") {
-  for (const char* type : {"addr", "Addr", "intel::ADDR", "Intel::Intel::ADDR", "Intel::", "",
-                           "IP", "JA3", " ADDR", "Intel:ADDR"}) {
+  for (const char* type : {"addr", "Addr", "intel::ADDR", "Intel::Intel::ADDR", "Intel::", "", "IP",
+                           "JA3", " ADDR", "Intel:ADDR"}) {
     CAPTURE(type);
     auto r = rejection_of(item("x", type).dump());
     CHECK(r.reason == "unknown_type");
@@ -288,8 +293,8 @@ TEST_CASE("intel: wrong_type names the field") {
 }
 
 TEST_CASE("intel: not_an_object") {
-  for (const char* payload : {"42", R"("198.51.100.7")", "null", "true", "[42]", "[[{}]]",
-                              R"(["x"])", "[null]"}) {
+  for (const char* payload :
+       {"42", R"("198.51.100.7")", "null", "true", "[42]", "[[{}]]", R"(["x"])", "[null]"}) {
     CAPTURE(payload);
     auto r = rejection_of(payload);
     CHECK(r.reason == "not_an_object");
@@ -325,9 +330,8 @@ TEST_CASE("intel: expire") {
   CHECK(update_of(with(good, expire_ptr, 1e-6)).expire == 1e-6);
   CHECK(update_of(with(good, expire_ptr, 9223372036)).expire == 9223372036.0);
 
-  for (const char* bad :
-       {"0", "-0", "-1", "0.0", "-86400", "1e-10", "1e-400", "9223372037", "1e300",
-        "99999999999999999999999", "18446744073709551615"}) {
+  for (const char* bad : {"0", "-0", "-1", "0.0", "-86400", "1e-10", "1e-400", "9223372037",
+                          "1e300", "99999999999999999999999", "18446744073709551615"}) {
     CAPTURE(bad);
     auto r = rejection_of(R"({"indicator": "x", "type": "FILE_HASH",
                               "meta": {"source": "s", "expire": )" +
@@ -346,9 +350,9 @@ TEST_CASE("intel: expire") {
 }
 
 TEST_CASE("intel: invalid_json for the whole message") {
-  for (const char* bad : {"", " ", "{", "}", "[", R"({"indicator": "x",})", "nope", "{} {}",
-                          R"({"indicator": 'x'})", "[1,]", R"({"a" 1})", "NaN", "Infinity",
-                          R"("\ud800")", R"({"a": "\x41"})"}) {
+  for (const char* bad :
+       {"", " ", "{", "}", "[", R"({"indicator": "x",})", "nope", "{} {}", R"({"indicator": 'x'})",
+        "[1,]", R"({"a" 1})", "NaN", "Infinity", R"("\ud800")", R"({"a": "\x41"})"}) {
     CAPTURE(bad);
     auto r = rejection_of(bad);
     CHECK(r.reason == "invalid_json");
@@ -531,11 +535,11 @@ TEST_CASE("intel: the item of a rejection is cut to 4096 bytes") {
 TEST_CASE("intel: details are one bounded printable line") {
   const std::string nasty = "line1\nline2\x1b[31m\"quoted\"\\" + std::string(100000, 'z');
   std::vector<std::string> payloads{
-      item("x", nasty).dump(),                                   // unknown_type
-      item(nasty, "ADDR").dump(),                                // empty_indicator (too long)
-      item(nasty.substr(0, 3000), "ADDR").dump(),                // bad_address
-      item(nasty.substr(0, 3000), "SUBNET").dump(),              // bad_subnet
-      with(item("x", "URL"), action_ptr, nasty),                 // unknown_action
+      item("x", nasty).dump(),                                    // unknown_type
+      item(nasty, "ADDR").dump(),                                 // empty_indicator (too long)
+      item(nasty.substr(0, 3000), "ADDR").dump(),                 // bad_address
+      item(nasty.substr(0, 3000), "SUBNET").dump(),               // bad_subnet
+      with(item("x", "URL"), action_ptr, nasty),                  // unknown_action
       "{\"a\": \"\x01\n" + std::string(100000, '\x7f') + "\xff",  // invalid_json
   };
   for (const auto& p : payloads) {
@@ -548,21 +552,22 @@ TEST_CASE("intel: details are one bounded printable line") {
   auto r = rejection_of(item("x", "bad\ntype").dump());
   CHECK(r.detail == R"(type "bad\x0atype" is not an Intel::Type name)");
   r = rejection_of(item("x", std::string(100, 'T')).dump());
-  CHECK(r.detail == "type \"" + std::string(64, 'T') +
-                        "\"... (100 bytes) is not an Intel::Type name");
+  CHECK(r.detail ==
+        "type \"" + std::string(64, 'T') + "\"... (100 bytes) is not an Intel::Type name");
 }
 
 TEST_CASE("intel: never throws") {
-  std::vector<std::string> inputs{"",
-                                  std::string(1, '\0'),
-                                  std::string("\0{}", 3),
-                                  R"({"meta": {"source": {"x": 1}}, "type": "URL", "indicator": "i"})",
-                                  R"([{"type": "ADDR", "indicator": "::", "meta": {"source": "s"}}])",
-                                  R"({"indicator": "x", "type": "URL", "meta": {"source": "s", "expire": -1e308}})",
-                                  R"({"type": "Intel::", "indicator": "x"})",
-                                  "[" + std::string(40, '[') + "]",
-                                  "18446744073709551616",
-                                  "-9223372036854775809"};
+  std::vector<std::string> inputs{
+      "",
+      std::string(1, '\0'),
+      std::string("\0{}", 3),
+      R"({"meta": {"source": {"x": 1}}, "type": "URL", "indicator": "i"})",
+      R"([{"type": "ADDR", "indicator": "::", "meta": {"source": "s"}}])",
+      R"({"indicator": "x", "type": "URL", "meta": {"source": "s", "expire": -1e308}})",
+      R"({"type": "Intel::", "indicator": "x"})",
+      "[" + std::string(40, '[') + "]",
+      "18446744073709551616",
+      "-9223372036854775809"};
   for (const auto& in : inputs) {
     CAPTURE(in);
     IntelParse p;

@@ -181,9 +181,10 @@ bool RedisSubscriber::connect_and_subscribe() {
   ever_connected_ = true;
   confirmations_ = 0;
 
-  // RedisContext::command() returns the next reply in the stream, which
-  // once subscribed may be a confirmation of the previous command or a
-  // message; handle() takes each for what it is, in order.
+  // RedisContext::command() returns the next reply in the stream: once
+  // subscribed, that may be a confirmation of the previous command or a
+  // message (hiredis then sends the command with the next read that finds
+  // no reply waiting). handle() takes each reply for what it is, in order.
   for (const auto* names : {&options_.channels, &options_.patterns}) {
     if (names->empty()) continue;
     std::vector<std::string_view> argv;

@@ -15,6 +15,7 @@
 #include "counters.hh"
 #include "log.hh"
 #include "redis_server.test.hh"
+#include "test_observe.test.hh"
 
 namespace zrb {
 
@@ -23,45 +24,8 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = RedisWriter::Clock;
 
-// A counter's growth since construction (the registry is process-wide).
-class Delta {
- public:
-  Delta(std::string name, std::string label = {})
-      : name_(std::move(name)), label_(std::move(label)), start_(value()) {}
-  uint64_t operator()() const { return value() - start_; }
-
- private:
-  uint64_t value() const { return counters().value(name_, label_); }
-  std::string name_, label_;
-  uint64_t start_;
-};
-
-// Sends the bridge's log lines to a file for the life of the object.
-class LogCapture {
- public:
-  LogCapture() {
-    // Unique per process: several test binaries may run at once.
-    std::string pattern = (std::filesystem::temp_directory_path() / "zrb-log-XXXXXX").string();
-    int fd = ::mkstemp(pattern.data());
-    REQUIRE(fd >= 0);
-    ::close(fd);
-    path_ = pattern;
-    REQUIRE(set_log_file(path_.string()));
-  }
-  ~LogCapture() {
-    set_log_file("");
-    std::filesystem::remove(path_);
-  }
-  std::string text() const {
-    std::ifstream in(path_);
-    std::stringstream all;
-    all << in.rdbuf();
-    return all.str();
-  }
-
- private:
-  std::filesystem::path path_;
-};
+using test::Delta;
+using test::LogCapture;
 
 WriterOptions options_for(const test::RedisServer& redis) {
   WriterOptions options;
