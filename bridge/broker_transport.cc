@@ -105,7 +105,17 @@ class BrokerTransport final : public Transport {
     // another.
     o.forward = false;
     o.ignore_broker_conf = true;
-    return broker::configuration{o};
+    broker::configuration cfg{o};
+    // Zeek runs Broker on CAF's sharing scheduler with one thread
+    // (Broker::scheduler_policy, Broker::max_threads). CAF's default, work
+    // stealing with max(4, cores) threads that poll when idle, cost the
+    // bridge a third of its CPU on 2 cores (bench/RESULTS.md).
+    if (opts.scheduler_policy == "stealing")
+      cfg.set("scheduler.policy", caf::atom("stealing"));
+    else
+      cfg.set("scheduler.policy", caf::atom("sharing"));
+    cfg.set("scheduler.max-threads", static_cast<size_t>(opts.max_threads));
+    return cfg;
   }
 
   bool decode(const broker::data_message& msg, std::vector<Event>& out) {

@@ -22,6 +22,8 @@ struct Raw {
   std::string topic;
   bool disable_ssl = false;
   size_t broker_queue = 1024;
+  std::string scheduler_policy;
+  unsigned max_threads = 1;
   std::string redis_url;
   size_t batch_size = 512;
   unsigned batch_delay_ms = 10;
@@ -69,7 +71,12 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "broker.disable-ssl", po::bool_switch(&r.disable_ssl),
       "peer without TLS (Zeek: redef Broker::disable_ssl=T on both sides)")(
       "broker.queue", po::value(&r.broker_queue)->default_value(d.broker.queue_size),
-      "messages Broker may queue for the bridge before it pushes back");
+      "messages Broker may queue for the bridge before it pushes back")(
+      "broker.scheduler-policy",
+      po::value(&r.scheduler_policy)->default_value(d.broker.scheduler_policy),
+      "CAF scheduler: sharing (as Zeek runs Broker) or stealing")(
+      "broker.max-threads", po::value(&r.max_threads)->default_value(d.broker.max_threads),
+      "CAF worker threads");
 
   po::options_description redis("Redis");
   redis.add_options()("redis.url",
@@ -186,6 +193,11 @@ bool validate(Raw& r, Config& c, std::string& error) {
   if (c.broker.topic.empty()) return fail("broker.topic: must not be empty");
   if (c.broker.retry_seconds == 0) return fail("broker.retry-s: must be at least 1");
   if (c.broker.queue_size == 0) return fail("broker.queue: must be at least 1");
+  if (r.scheduler_policy != "sharing" && r.scheduler_policy != "stealing")
+    return fail("broker.scheduler-policy: '" + r.scheduler_policy + "' is not sharing or stealing");
+  c.broker.scheduler_policy = r.scheduler_policy;
+  if (r.max_threads == 0) return fail("broker.max-threads: must be at least 1");
+  c.broker.max_threads = r.max_threads;
 
   std::string why;
   auto url = RedisUrl::parse(r.redis_url, &why);

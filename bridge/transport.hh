@@ -77,6 +77,11 @@ struct BrokerOptions {
   size_t max_depth = 32;
   /// Broker's subscriber queue size (messages).
   size_t queue_size = 1024;
+  /// CAF's scheduler: "sharing" (as Zeek runs Broker) or "stealing" (CAF's
+  /// default, whose idle threads poll; bench/RESULTS.md measures both).
+  std::string scheduler_policy = "sharing";
+  /// CAF worker threads.
+  unsigned max_threads = 1;
 };
 
 /// Starts the Broker transport; throws std::runtime_error with a clear
