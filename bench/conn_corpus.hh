@@ -141,11 +141,15 @@ inline std::vector<SchemaColumn> conn_schema() {
 
 /// The one column of the `string300` shape: the cheapest record there is
 /// to convert, for comparison with conn.
-inline std::vector<SchemaColumn> string300_schema() { return {{"msg", "string", {0}}}; }
+inline std::vector<SchemaColumn> string300_schema() {
+  return {{"msg", "string", {0}}};
+}
 
 /// Zeek's conversion of a time or interval (a double of seconds) to Broker's
 /// nanoseconds: the product truncated toward zero, in double arithmetic.
-inline int64_t zeek_ns(double seconds) { return static_cast<int64_t>(seconds * 1e9); }
+inline int64_t zeek_ns(double seconds) {
+  return static_cast<int64_t>(seconds * 1e9);
+}
 
 /// An address as 16 bytes, IPv4 v4-mapped (as Broker and zrb::Address keep it).
 inline std::array<uint8_t, 16> parse_address(const char* text) {
@@ -203,12 +207,11 @@ inline ConnRecord conn_record(uint64_t k) {
   ConnRecord r;
   // ts: the row's microseconds plus 137 us per cycle, then Zeek's own
   // double -> nanoseconds step, so the bridge meets real truncation.
-  const auto ts_us = static_cast<int64_t>(std::llround(row.ts * 1e6)) +
-                     static_cast<int64_t>(cycle) * 137;
+  const auto ts_us =
+      static_cast<int64_t>(std::llround(row.ts * 1e6)) + static_cast<int64_t>(cycle) * 137;
   r.ts_ns = zeek_ns(static_cast<double>(ts_us) / 1e6);
   // uid: same length as the row's, 'C' then base62 characters of mix(k).
-  static constexpr char base62[] =
-      "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  static constexpr char base62[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
   r.uid.assign(std::strlen(row.uid), 'C');
   uint64_t bits = mix(k);
   for (size_t i = 1; i < r.uid.size(); ++i) {

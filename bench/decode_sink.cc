@@ -7,22 +7,35 @@
 // through Broker with the same publisher.
 //
 //   bench_decode_sink (--listen HOST:PORT | --peer HOST:PORT) --records N
+//                     [--caf-policy sharing|stealing|default] [--caf-threads T]
+//                     [--work-ns W] [--work-thread]
+//
+// --work-ns makes the sink busy-wait W ns per record after decoding it: a
+// consumer as slow as the bridge's conversion, to see how Broker's delivery
+// rate depends on the consumer's speed. --work-thread does that handling on
+// a second thread, the receiving thread only taking messages from Broker.
 //
 // stderr: "listening on HOST:PORT" (port 0 picks one), like the bridge.
 // stdout: "first mono=<t>" at the first record, then once N records have
 // arrived "done records=... seconds=... records_per_s=... end_mono=...
 // cpu_s=..." (seconds from the first record to the Nth).
 
+#include <poll.h>
 #include <broker/broker.hh>
 #include <broker/zeek.hh>
-#include <poll.h>
 
 #include <cinttypes>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <exception>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "bench_common.hh"
+#include "caf_scheduler.hh"
 
 namespace {
 
@@ -73,7 +86,8 @@ struct Tally {
 void decode(const broker::data_message& msg, Tally& tally) {
   const auto& d = broker::get_data(msg);
   auto outer = caf::get_if<broker::vector>(&d);
-  if (!outer || outer->size() < 3 || broker::zeek::Message::type(d) != broker::zeek::Message::Event) {
+  if (!outer || outer->size() < 3 ||
+      broker::zeek::Message::type(d) != broker::zeek::Message::Event) {
     ++tally.other;
     return;
   }
@@ -98,15 +112,114 @@ void decode(const broker::data_message& msg, Tally& tally) {
   ++tally.other;
 }
 
+// Busy-waits `ns` nanoseconds: the cost of a consumer that does more with a
+// record than walk it (--work-ns), without touching memory or the kernel.
+void spin_for(uint64_t ns) {
+  if (ns == 0) return;
+  const double until = mono_seconds() + static_cast<double>(ns) / 1e9;
+  while (mono_seconds() < until) {
+  }
+}
+
+// Decodes messages, adds the configured work per record, and notes when the
+// first record arrived.
+class Handler {
+ public:
+  explicit Handler(uint64_t work_ns) : work_ns_(work_ns) {}
+
+  void handle(const broker::data_message& msg) {
+    const uint64_t before = tally_.records;
+    decode(msg, tally_);
+    spin_for(work_ns_ * (tally_.records - before));
+    if (first_ == 0 && tally_.records > 0) {
+      first_ = mono_seconds();
+      cpu0_ = process_cpu_seconds();
+      std::printf("first mono=%.6f\n", first_);
+      std::fflush(stdout);
+    }
+    records_.store(tally_.records, std::memory_order_release);
+  }
+
+  /// Records handled so far; any thread.
+  uint64_t records() const { return records_.load(std::memory_order_acquire); }
+  // Read once handling has stopped.
+  const Tally& tally() const { return tally_; }
+  double first() const { return first_; }
+  double cpu_at_first() const { return cpu0_; }
+
+ private:
+  uint64_t work_ns_;
+  Tally tally_;
+  std::atomic<uint64_t> records_{0};
+  double first_ = 0, cpu0_ = 0;
+};
+
+// A second thread that handles messages handed over through a bounded queue.
+class HandoffThread {
+ public:
+  HandoffThread(Handler& handler, size_t capacity) : handler_(handler), capacity_(capacity) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~HandoffThread() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    ready_.notify_all();
+    thread_.join();
+  }
+  HandoffThread(const HandoffThread&) = delete;
+  HandoffThread& operator=(const HandoffThread&) = delete;
+
+  /// Waits while the queue is full (until `deadline`, a mono_seconds()).
+  void push(broker::data_message msg, double deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (queue_.size() >= capacity_ && mono_seconds() < deadline)
+      room_.wait_for(lock, std::chrono::milliseconds(10));
+    queue_.push_back(std::move(msg));
+    lock.unlock();
+    ready_.notify_one();
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      broker::data_message msg;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [&] { return done_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // done_ and nothing left
+        msg = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      room_.notify_one();
+      handler_.handle(msg);
+    }
+  }
+
+  Handler& handler_;
+  const size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable ready_, room_;
+  std::deque<broker::data_message> queue_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 int run(const Options& o) {
   const uint64_t want = o.count("--records", 1000000);
+  const uint64_t work_ns = o.count("--work-ns", 0);
   const double timeout_s = o.real("--timeout-s", 600);
   const auto queue = o.count("--queue", 1024);  // the bridge's --broker.queue default
   broker::broker_options bo;
   bo.disable_ssl = true;
   bo.forward = false;
   bo.ignore_broker_conf = true;
-  broker::endpoint ep{broker::configuration{bo}};
+  broker::configuration config{bo};
+  // Default: the bridge's own CAF settings (sharing, one thread, as Zeek
+  // runs Broker), so the ceiling is measured under the bridge's conditions.
+  set_caf_scheduler(config, o.str("--caf-policy", "sharing"), o.count("--caf-threads", 1));
+  broker::endpoint ep{std::move(config)};
   auto sub = ep.make_subscriber({broker::topic{o.str("--topic", "zeek/redis/")}}, queue);
   if (o.has("--listen")) {
     std::string host;
@@ -128,10 +241,14 @@ int run(const Options& o) {
     throw std::invalid_argument("give --listen HOST:PORT or --peer HOST:PORT");
   }
 
-  Tally tally;
-  double first = 0, cpu0 = 0;
+  // Inline: the thread that takes messages from Broker also handles them,
+  // as the bridge's main loop does. --work-thread: it only hands them to a
+  // second thread through a bounded queue, and that thread handles them.
+  Handler handler(work_ns);
+  std::unique_ptr<HandoffThread> worker;
+  if (o.has("--work-thread")) worker = std::make_unique<HandoffThread>(handler, 64);
   const double deadline = mono_seconds() + timeout_s;
-  while (tally.records < want && !stop_requested && mono_seconds() < deadline) {
+  while (handler.records() < want && !stop_requested && mono_seconds() < deadline) {
     if (sub.available() == 0) {
       pollfd fd{sub.fd(), POLLIN, 0};
       ::poll(&fd, 1, 50);
@@ -139,15 +256,18 @@ int run(const Options& o) {
     size_t n = sub.available();
     if (n == 0) continue;
     for (auto& msg : sub.get(n)) {
-      decode(msg, tally);
-      if (first == 0 && tally.records > 0) {
-        first = mono_seconds();
-        cpu0 = process_cpu_seconds();
-        std::printf("first mono=%.6f\n", first);
-        std::fflush(stdout);
-      }
+      if (worker)
+        worker->push(std::move(msg), deadline);
+      else
+        handler.handle(msg);
     }
   }
+  // The handler thread may still be on the last messages.
+  while (worker && handler.records() < want && !stop_requested && mono_seconds() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  worker.reset();
+  const Tally& tally = handler.tally();
+  const double first = handler.first(), cpu0 = handler.cpu_at_first();
   const double end = mono_seconds();
   const double secs = end - first;
   std::printf("done records=%" PRIu64 " batches=%" PRIu64 " schemas=%" PRIu64 " other=%" PRIu64
@@ -164,8 +284,10 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   StopSignals signals;
   try {
-    Options o(argc, argv, {"--listen", "--peer", "--records", "--topic", "--queue", "--timeout-s"},
-              {});
+    Options o(argc, argv,
+              {"--listen", "--peer", "--records", "--topic", "--queue", "--timeout-s",
+               "--caf-policy", "--caf-threads", "--work-ns"},
+              {"--work-thread"});
     return run(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_decode_sink: %s\n", e.what());

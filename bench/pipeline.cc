@@ -98,7 +98,9 @@ zrb::Value conn_record_value(uint64_t k) {
   };
 }
 
-zrb::Value string300_record_value(uint64_t k) { return zrb::Vector{string300_record(k)}; }
+zrb::Value string300_record_value(uint64_t k) {
+  return zrb::Vector{string300_record(k)};
+}
 
 zrb::Event schema_event(const std::string& node, const std::string& path,
                         const std::vector<SchemaColumn>& columns) {
@@ -162,8 +164,8 @@ int run(const Options& o) {
   const std::string key = router->route(path).key;
 
   // A connection of our own for DEL and XLEN.
-  auto admin = zrb::RedisContext::connect(*url, std::chrono::seconds(2), std::chrono::seconds(10),
-                                          &why);
+  auto admin =
+      zrb::RedisContext::connect(*url, std::chrono::seconds(2), std::chrono::seconds(10), &why);
   if (!admin) throw std::runtime_error("redis: " + why);
   admin->command({"DEL", key});
 
@@ -247,7 +249,8 @@ int run(const Options& o) {
   }
   const double t1 = mono_seconds(), p1 = process_cpu_seconds();
   const double main_cpu = m1 - m0, all_cpu = p1 - p0;
-  std::printf("pipeline records=%" PRIu64 " xlen=%" PRId64 " unwritten=%zu seconds=%.3f "
+  std::printf("pipeline records=%" PRIu64 " xlen=%" PRId64
+              " unwritten=%zu seconds=%.3f "
               "records_per_s=%.0f feed_seconds=%.3f main_cpu_s=%.3f writer_cpu_s=%.3f "
               "cpu_s=%.3f main_us_per_record=%.3f writer_us_per_record=%.3f end_mono=%.6f\n",
               records, len, left, t1 - t0, static_cast<double>(len) / std::max(t1 - t0, 1e-9),
@@ -264,10 +267,10 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   StopSignals signals;
   try {
-    Options o(argc, argv,
-              {"--redis", "--records", "--batch", "--shape", "--writer-batch", "--maxlen",
-               "--timeout-s"},
-              {});
+    Options o(
+        argc, argv,
+        {"--redis", "--records", "--batch", "--shape", "--writer-batch", "--maxlen", "--timeout-s"},
+        {});
     zrb::set_log_level(zrb::Level::warning);
     return run(o);
   } catch (const std::exception& e) {

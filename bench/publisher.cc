@@ -6,9 +6,13 @@
 // as fast as the peer's flow control allows, so the rate that counts is the
 // receiver's. (libbroker 1.4's broker::publisher, the API with a bounded
 // queue, stalled at a few hundred records/s here: unusable as a load source.)
+// CAF runs with Zeek 3.2's scheduler settings unless told otherwise
+// (caf_scheduler.hh).
 //
 //   bench_publisher (--peer HOST:PORT | --listen HOST:PORT) [--records N]
 //                   [--batch B] [--shape conn|string300]
+//                   [--caf-policy sharing|stealing|default] [--caf-threads T]
+//                   [--distinct R] [--node NAME] [--topic T] [--wait-s S] [--linger-s S]
 //
 // It waits until the peering is up and the receiver's subscription has
 // reached this endpoint (Broker drops what is published before that), sends
@@ -16,6 +20,9 @@
 // events are built before the clock starts and reused (a Broker data_message
 // is copy-on-write, so republishing one costs a reference count), so the
 // figure measures Broker and the receiver, not this program building values.
+// --distinct R (default 100,000) records are distinct; past that the same
+// batches are sent again (the stream entries still get new IDs), which keeps
+// the pool's memory near 200 MB.
 //
 // Output on stdout, one "key=value ..." line per step, for bench/run.py:
 //   ready ...                      peered, subscription seen
@@ -37,6 +44,7 @@
 #include <vector>
 
 #include "bench_common.hh"
+#include "caf_scheduler.hh"
 #include "conn_corpus.hh"
 
 namespace {
@@ -103,7 +111,9 @@ broker::data conn_record_data(uint64_t k) {
   };
 }
 
-broker::data string300_record_data(uint64_t k) { return broker::vector{string300_record(k)}; }
+broker::data string300_record_data(uint64_t k) {
+  return broker::vector{string300_record(k)};
+}
 
 broker::data schema_event_data(const std::string& node, const std::string& path,
                                const std::vector<SchemaColumn>& columns) {
@@ -138,6 +148,9 @@ struct Settings {
   std::string topic = "zeek/redis/logs";
   double wait_s = 30;
   double linger_s = 600;
+  // Zeek 3.2's Broker::scheduler_policy and Broker::max_threads.
+  std::string caf_policy = "sharing";
+  uint64_t caf_threads = 1;
 };
 
 // Waits for a peer_added status; false on timeout, error or stop signal.
@@ -171,7 +184,9 @@ int run(const Settings& s) {
   bo.disable_ssl = true;
   bo.forward = false;
   bo.ignore_broker_conf = true;
-  broker::endpoint ep{broker::configuration{bo}};
+  broker::configuration config{bo};
+  set_caf_scheduler(config, s.caf_policy, s.caf_threads);
+  broker::endpoint ep{std::move(config)};
   auto status = ep.make_status_subscriber(true);
 
   if (!s.listen.empty()) {
@@ -195,8 +210,8 @@ int run(const Settings& s) {
     return 1;
   }
   if (!wait_subscribed(ep, s.topic, s.wait_s)) {
-    std::fprintf(stderr, "bench_publisher: no subscription to %s within %.0f s\n",
-                 s.topic.c_str(), s.wait_s);
+    std::fprintf(stderr, "bench_publisher: no subscription to %s within %.0f s\n", s.topic.c_str(),
+                 s.wait_s);
     return 1;
   }
 
@@ -273,8 +288,8 @@ int main(int argc, char** argv) {
   StopSignals signals;
   try {
     Options o(argc, argv,
-              {"--peer", "--listen", "--records", "--batch", "--distinct", "--shape",
-               "--node", "--topic", "--wait-s", "--linger-s"},
+              {"--peer", "--listen", "--records", "--batch", "--distinct", "--shape", "--node",
+               "--topic", "--wait-s", "--linger-s", "--caf-policy", "--caf-threads"},
               {});
     Settings s;
     s.peer = o.str("--peer", "");
@@ -287,6 +302,8 @@ int main(int argc, char** argv) {
     s.topic = o.str("--topic", s.topic);
     s.wait_s = o.real("--wait-s", s.wait_s);
     s.linger_s = o.real("--linger-s", s.linger_s);
+    s.caf_policy = o.str("--caf-policy", s.caf_policy);
+    s.caf_threads = o.count("--caf-threads", s.caf_threads);
     if (s.peer.empty() == s.listen.empty())
       throw std::invalid_argument("give exactly one of --peer HOST:PORT, --listen HOST:PORT");
     if (s.batch == 0 || s.records == 0)

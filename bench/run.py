@@ -17,6 +17,8 @@ bench_pipeline`); --bench-dir names another folder. Phases, on free loopback por
 3. Redis ceiling: redis-benchmark -P 64 XADD of one record's JSON as the bridge wrote it
    (50 connections, redis-benchmark's default, and 1 connection like the bridge).
 4. bench_pipeline: the bridge's conversion + Redis writer without Broker.
+5. with --perf DIR: one more round of 1 and 4 under `perf record` (not counted), flat profiles
+   of the bridge and of bench_pipeline written to DIR.
 
 Phases 1, 2 and 4 run --repeat times (1 and 2 interleaved); the table gives the median and
 the best. The machine is shared: before each measured phase the script waits (at most
@@ -93,16 +95,23 @@ def system_busy_seconds():
 def wait_quiet(max_wait, threshold, log):
     """Waits until the machine was at most `threshold` busy (fraction of all CPUs) over
     one second, for at most `max_wait` seconds. Returns the last busy fraction seen."""
-    deadline = time.monotonic() + max_wait
+    start = time.monotonic()
+    deadline = start + max_wait
+    logged = False
     while True:
         b0, t0 = system_busy_seconds(), time.monotonic()
         time.sleep(1.0)
         busy = (system_busy_seconds() - b0) / ((time.monotonic() - t0) * NPROC)
-        if busy <= threshold or time.monotonic() >= deadline:
-            if busy > threshold:
-                log(f"machine still {busy:.0%} busy after waiting {max_wait:.0f}s; measuring anyway")
+        if busy <= threshold:
+            if logged:
+                log(f"machine quiet after {time.monotonic() - start:.0f}s")
             return busy
-        log(f"machine {busy:.0%} busy with other work; waiting")
+        if time.monotonic() >= deadline:
+            log(f"machine still {busy:.0%} busy after waiting {max_wait:.0f}s; measuring anyway")
+            return busy
+        if not logged:
+            log(f"machine {busy:.0%} busy with other work; waiting up to {max_wait:.0f}s")
+            logged = True
 
 
 def read_text(path):
@@ -196,14 +205,15 @@ class Proc:
             self.cond.notify_all()
 
     def alive(self):
-        return self.rusage is None and self.p.poll() is None
+        return not self.reap(0)
 
     def wait_line(self, pattern, timeout, key="stdout"):
         """The first match of regex `pattern` in `key` lines; BenchError on timeout or exit."""
         rx = re.compile(pattern)
         deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
+        while True:
+            exited = self.reap(0)  # outside the lock: reaping joins the reader threads
+            with self.cond:
                 for line in self.lines[key]:
                     m = rx.search(line)
                     if m:
@@ -211,11 +221,14 @@ class Proc:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise BenchError(f"{self.name}: no line matching {pattern!r} within "
-                                     f"{timeout:.0f}s; stderr tail: {self.tail()}")
-                if self.p.poll() is not None and all(not t.is_alive() for t in self.threads):
+                                     f"{timeout:.0f}s; stderr tail: {self.tail_locked()}")
+                if exited:
                     raise BenchError(f"{self.name} exited ({self.p.returncode}) before printing "
-                                     f"{pattern!r}; stderr tail: {self.tail()}")
+                                     f"{pattern!r}; stderr tail: {self.tail_locked()}")
                 self.cond.wait(min(left, 0.2))
+
+    def tail_locked(self, n=5):
+        return " | ".join(self.lines["stderr"][-n:])
 
     def tail(self, n=5):
         with self.cond:
@@ -223,7 +236,8 @@ class Proc:
 
     def reap(self, timeout):
         """Waits up to `timeout` for the exit and keeps the child's rusage (its exact CPU
-        time). Returns True once it has exited."""
+        time). Returns True once it has exited. The only place that reaps the child (never
+        Popen.poll/wait), so the rusage is never lost."""
         if self.rusage is not None:
             return True
         deadline = time.monotonic() + timeout
@@ -246,13 +260,11 @@ class Proc:
 
     def stop(self, timeout=30.0):
         """SIGTERM, then SIGKILL after `timeout`; always reaps."""
-        if self.rusage is None and self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
+        if not self.reap(0):
+            os.kill(self.pid, signal.SIGTERM)
             if not self.reap(timeout):
-                self.p.kill()
+                os.kill(self.pid, signal.SIGKILL)
                 self.reap(10)
-        elif self.rusage is None:
-            self.reap(1)
 
 
 class CpuWindow:
@@ -281,6 +293,37 @@ class CpuWindow:
         ours = sum(self.p1[n] - self.p0[n] for n in self.p0) + (self.self1 - self.self0)
         wall = max(self.t1 - self.t0, 1e-9)
         return max(0.0, (self.sys1 - self.sys0) - ours) / (wall * NPROC)
+
+
+# --- perf ---
+
+class Perf:
+    """`perf record` attached to one process, flat profile on the cpu-clock software event
+    (hardware counters are unreliable or absent in VMs); write_report() saves the top
+    symbols per thread name."""
+
+    def __init__(self, pid, out):
+        self.out = out
+        self.proc = subprocess.Popen(
+            ["perf", "record", "-e", "cpu-clock", "-F", "999", "-p", str(pid), "-o", out],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def write_report(self, text_out):
+        with open(text_out, "w") as f:
+            for sort in ("pid,comm", "comm,dso,sym"):
+                r = subprocess.run(["perf", "report", "-i", self.out, "--no-children",
+                                    "--sort", sort, "--percent-limit", "0.5", "--stdio"],
+                                   capture_output=True, text=True, timeout=600)
+                f.write(r.stdout)
 
 
 # --- the run ---
@@ -331,12 +374,13 @@ class Runner:
         return Proc("publisher", [
             self.bin("bench_publisher"), "--peer", f"127.0.0.1:{port}",
             "--records", str(self.a.records), "--batch", str(self.a.batch),
-            "--shape", self.a.shape, "--linger-s", str(self.a.timeout)])
+            "--shape", self.a.shape, "--linger-s", str(self.a.timeout)]
+            + shlex.split(self.a.publisher_args))
 
     def phase_timeout(self):
         return self.a.timeout
 
-    def run_e2e(self, r):
+    def run_e2e(self, r, perf_dir=None):
         self.flush(r)
         quiet = wait_quiet(self.a.quiet_wait, self.a.quiet_threshold, self.log)
         bridge = Proc("bridge", [
@@ -352,6 +396,7 @@ class Runner:
             pub.wait_line(r"^ready ", 120)
             window = CpuWindow([bridge, self.redis, pub])
             start = float(pub.wait_line(r"^start mono=([\d.]+)", 30).group(1))
+            perf = Perf(bridge.pid, os.path.join(perf_dir, "bridge.perf.data")) if perf_dir else None
             window.start()
             deadline = time.monotonic() + self.phase_timeout()
             n = 0
@@ -365,6 +410,12 @@ class Runner:
                 n = r.command("XLEN", self.key())
             end = time.monotonic()
             window.stop()
+            if perf:
+                perf.stop()
+                perf.write_report(os.path.join(perf_dir, "bridge.perf.txt"))
+                self.log(f"end to end under perf ({self.a.records / (end - start):,.0f} "
+                         f"records/s, not counted): {perf_dir}/bridge.perf.txt")
+                return
             hwm = proc_status(bridge.pid, "VmHWM")
             rate = self.a.records / (end - start)
             res = {
@@ -397,7 +448,8 @@ class Runner:
         quiet = wait_quiet(self.a.quiet_wait, self.a.quiet_threshold, self.log)
         sink = Proc("sink", [
             self.bin("bench_decode_sink"), "--listen", "127.0.0.1:0",
-            "--records", str(self.a.records), "--timeout-s", str(self.phase_timeout())])
+            "--records", str(self.a.records), "--timeout-s", str(self.phase_timeout())]
+            + shlex.split(self.a.sink_args))
         pub = None
         try:
             m = sink.wait_line(r"listening on 127\.0\.0\.1:(\d+)", 30, key="stderr")
@@ -468,7 +520,7 @@ class Runner:
                  f"foreign {res['foreign']:.0%}")
         self.flush(r)
 
-    def run_pipeline(self, r):
+    def run_pipeline(self, r, perf_dir=None):
         self.flush(r)
         quiet = wait_quiet(self.a.quiet_wait, self.a.quiet_threshold, self.log)
         pl = Proc("pipeline", [
@@ -479,9 +531,15 @@ class Runner:
             conv = pl.wait_line(r"^convert (.*)", 600)
             window = CpuWindow([pl, self.redis])
             pl.wait_line(r"^start mono=", 60)
+            perf = Perf(pl.pid, os.path.join(perf_dir, "pipeline.perf.data")) if perf_dir else None
             window.start()
             done = pl.wait_line(r"^pipeline (.*)", self.phase_timeout() + 10)
             window.stop()
+            if perf:
+                perf.stop()
+                perf.write_report(os.path.join(perf_dir, "pipeline.perf.txt"))
+                self.log(f"pipeline under perf (not counted): {perf_dir}/pipeline.perf.txt")
+                return
             pl.reap(60)
             if pl.p.returncode != 0:
                 raise BenchError(f"bench_pipeline failed ({pl.p.returncode}): {pl.tail()}")
@@ -524,6 +582,14 @@ class Runner:
                 for i in range(self.a.repeat):
                     self.log(f"round {i + 1}/{self.a.repeat}: pipeline without Broker")
                     self.run_pipeline(r)
+            if self.a.perf:
+                os.makedirs(self.a.perf, exist_ok=True)
+                if "e2e" not in self.a.skip:
+                    self.log("extra round under perf: end to end")
+                    self.run_e2e(r, perf_dir=self.a.perf)
+                if "pipeline" not in self.a.skip:
+                    self.log("extra round under perf: pipeline")
+                    self.run_pipeline(r, perf_dir=self.a.perf)
         finally:
             r.close()
             self.redis.stop()
@@ -556,7 +622,11 @@ def versions(bridge):
     def deb(pkg):
         return run(["dpkg-query", "-W", "-f", "${Version}", pkg]) or "?"
 
+    src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    commit = run(["git", "-C", src, "rev-parse", "--short", "HEAD"]) or "?"
+    dirty = run(["git", "-C", src, "status", "--porcelain", "--untracked-files=no"])
     return {
+        "source": commit + (" with uncommitted changes" if dirty else ""),
         "bridge": run([bridge, "--version"]),
         "libbroker": deb("libbroker-dev"),
         "caf": deb("libcaf-dev"),
@@ -645,13 +715,24 @@ def report(runner, args, argv):
               f"({n} round{'s' if n != 1 else ''})")
     md.append("")
     md.append("```")
-    md.append("/usr/bin/python3 bench/run.py " + " ".join(shlex.quote(a) for a in argv))
+    # No path of this machine in the text: the build folder becomes BUILD.
+    build = os.path.dirname(os.path.dirname(args.bridge))
+    shown = []
+    for a in argv:
+        if args.perf and os.path.abspath(a) == args.perf:
+            a = "PERF_DIR"
+        elif os.path.abspath(a) == os.path.abspath(args.bench_dir):
+            a = "BENCH_DIR"
+        elif a.startswith(("/", ".")):
+            a = os.path.abspath(a).replace(build, "BUILD", 1)
+        shown.append(a if a.startswith(("BUILD", "PERF_DIR", "BENCH_DIR")) else shlex.quote(a))
+    md.append("/usr/bin/python3 bench/run.py " + " ".join(shown))
     md.append("```")
     md.append("")
     md.append(f"Machine: {mi['nproc']} CPUs ({mi['cpu']}), {mi['mem_gib']:.1f} GiB, "
               f"Linux {mi['kernel']}. Versions: {ver['bridge']}, libbroker {ver['libbroker']}, "
               f"CAF {ver['caf']}, hiredis {ver['hiredis']}, {ver['redis-server']}, "
-              f"Python {ver['python']}.")
+              f"Python {ver['python']}. Source: commit {ver['source']}.")
     md.append("")
     md.append(table)
     return table, "\n".join(md)
@@ -670,8 +751,14 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--redis-benchmark-n", type=int, default=1_000_000)
     ap.add_argument("--bridge-args", default="", help="extra bridge options (one string)")
+    ap.add_argument("--publisher-args", default="",
+                    help="extra bench_publisher options (one string)")
+    ap.add_argument("--sink-args", default="", help="extra bench_decode_sink options")
     ap.add_argument("--skip", action="append", default=[],
                     choices=("e2e", "sink", "redis", "pipeline"))
+    ap.add_argument("--perf", metavar="DIR",
+                    help="after the measured rounds, one more end-to-end and pipeline round "
+                         "under `perf record` (not counted); profiles go to DIR")
     ap.add_argument("--timeout", type=float, default=600.0, help="bound on each phase (s)")
     ap.add_argument("--quiet-wait", type=float, default=120.0,
                     help="longest wait for the machine to go quiet before a phase (s)")
@@ -684,6 +771,8 @@ def main():
     if not args.bench_dir:
         args.bench_dir = os.path.join(os.path.dirname(os.path.dirname(args.bridge)), "bench")
     runner = Runner(args)
+    if args.perf:
+        args.perf = os.path.abspath(args.perf)
     try:
         runner.run()
     except BenchError as e:

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "counters.hh"
 #include "log.hh"
@@ -20,28 +21,36 @@ namespace zrb {
 
 namespace {
 
-// Signal handlers only set flags; the loop below acts on them. The loop
-// wakes at least every loop_tick, so a signal is seen within that time.
+// Signals are blocked in every thread and taken by one thread of their own
+// with sigwait(), which only sets flags that the loop below acts on. A
+// handler running on an arbitrary thread could interrupt a libbroker/CAF
+// wait, which Broker 1.4 does not survive (bench/RESULTS.md notes it). The
+// loop wakes at least every loop_tick, so a signal is seen within that time.
 std::atomic<bool> g_stop{false};
 std::atomic<bool> g_reopen_log{false};
 constexpr auto loop_tick = std::chrono::milliseconds(50);
 constexpr size_t events_per_turn = 256;
 
-extern "C" void on_stop_signal(int) {
-  g_stop = true;
-}
-extern "C" void on_hup_signal(int) {
-  g_reopen_log = true;
-}
-
-void install_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  sa.sa_handler = on_hup_signal;
-  sigaction(SIGHUP, &sa, nullptr);
+// Must run before any other thread starts: threads inherit the mask.
+void take_signals_on_own_thread() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // Detached: it may still wait in sigwait() when the process exits.
+  std::thread([set] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        g_reopen_log = true;
+      } else {
+        g_stop = true;
+      }
+    }
+  }).detach();
   // A Redis that goes away mid-write must be an error return, not a kill.
   signal(SIGPIPE, SIG_IGN);
 }
@@ -56,7 +65,7 @@ std::string counters_line() {
 }  // namespace
 
 int run_daemon(const Config& config) {
-  install_signal_handlers();
+  take_signals_on_own_thread();
   std::string why;
   auto router = Router::make(config.routing, &why);
   if (!router) {
