@@ -10,7 +10,10 @@ Run: /usr/bin/python3 tests/integration/test_intel.py   (env: see harness.py)
 import datetime
 import ipaddress
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 
 import broker
@@ -172,6 +175,33 @@ def main():
                 ("zeek/redis/messages", "RedisBridge::redis_message", ("alerts", "", "hello\x00world")),
                 ("zeek/redis/messages", "RedisBridge::redis_message", ("feed:x", "feed:*", "p"))]),
                 f"redis_message events, got {seen}")
+
+            # The producer tool: indicators from the command line and from a Zeek intel file.
+            tool = os.path.join(harness.source_dir(), "tools", "zeek-intel")
+            with tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False) as f:
+                f.write("#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n"
+                        "192.0.2.1\tIntel::ADDR\tfile-feed\tfrom a file\n"
+                        "bad.example\tIntel::DOMAIN\tfile-feed\t-\n")
+                intel_file = f.name
+            try:
+                for args in (["add", "--type", "EMAIL", "--source", "cli", "x@bad.example",
+                              "y@bad.example"], ["add", "--file", intel_file]):
+                    r = subprocess.run([sys.executable, tool, *args, "--redis", redis.url],
+                                       capture_output=True, text=True, timeout=30)
+                    checks.check(r.returncode == 0, f"zeek-intel {args}: {r.stdout}{r.stderr}")
+            finally:
+                os.unlink(intel_file)
+            got = []
+            deadline = time.monotonic() + 10
+            while len(got) < 4 and time.monotonic() < deadline:
+                got += mgr.events(0.2)
+            seen = [(e[1], str(e[2][0]), e[2][-4] if e[1].endswith("_addr") else e[2][2])
+                    for e in got]
+            checks.check(seen == [("RedisBridge::intel_add", "x@bad.example", "cli"),
+                                  ("RedisBridge::intel_add", "y@bad.example", "cli"),
+                                  ("RedisBridge::intel_add_addr", "192.0.2.1", "file-feed"),
+                                  ("RedisBridge::intel_add", "bad.example", "file-feed")],
+                         f"indicators from zeek-intel, got {seen}")
 
             # Redis goes away and comes back: the bridge subscribes again by itself.
             redis.kill_hard()
