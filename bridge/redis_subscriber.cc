@@ -93,7 +93,7 @@ RedisSubscriber::RedisSubscriber(SubscriberOptions options)
       // Redis confirms each name of a SUBSCRIBE separately, a repeated one too.
       expected_confirmations_(options_.channels.size() + options_.patterns.size()),
       event_fd_(make_event_fd()),
-      next_backoff_(options_.backoff_initial),
+      backoff_(options_.backoff_initial, options_.backoff_max),
       reconnects_(counters().get("redis_in_reconnects")),
       connect_failures_(counters().get("redis_in_connect_failures")),
       dropped_queue_full_(counters().get("redis_in_dropped", "queue_full")),
@@ -127,8 +127,7 @@ void RedisSubscriber::stop() {
   stop_cv_.notify_all();
   {
     // Ends the read that waits for the next message.
-    std::lock_guard<std::mutex> lock(conn_mutex_);
-    if (active_fd_ >= 0) ::shutdown(active_fd_, SHUT_RDWR);
+    conn_.interrupt();
   }
   if (thread_.joinable()) thread_.join();
   subscribed_ = false;
@@ -169,14 +168,9 @@ bool RedisSubscriber::connect_and_subscribe() {
     note_trouble("cannot connect: " + error);
     return false;
   }
-  {
-    // Checked under conn_mutex_: stop() sets stopping_ before it takes the
-    // lock, so either it sees this socket or this sees stopping_.
-    std::lock_guard<std::mutex> lock(conn_mutex_);
-    if (stopping_) return false;
-    conn_.emplace(std::move(*conn));
-    active_fd_ = conn_->fd();
-  }
+  // Refused once stop() has interrupted: a connection made while
+  // stopping is never used.
+  if (!conn_.install(std::move(*conn))) return false;
   if (ever_connected_) ++reconnects_;
   ever_connected_ = true;
   confirmations_ = 0;
@@ -241,7 +235,7 @@ RedisSubscriber::Reply RedisSubscriber::handle(const redisReply& reply) {
   } else if ((kind == "subscribe" || kind == "psubscribe") && reply.elements == 3) {
     if (++confirmations_ == expected_confirmations_) {
       subscribed_ = true;
-      next_backoff_ = options_.backoff_initial;
+      backoff_.reset();
       if (in_trouble_)
         end_trouble();
       else if (!ever_subscribed_)
@@ -302,14 +296,11 @@ void RedisSubscriber::deliver(RedisMessage message) {
 
 void RedisSubscriber::drop_connection() {
   subscribed_ = false;
-  std::lock_guard<std::mutex> lock(conn_mutex_);
-  active_fd_ = -1;
   conn_.reset();
 }
 
 void RedisSubscriber::sleep_backoff() {
-  auto delay = next_backoff_;
-  next_backoff_ = std::min(next_backoff_ * 2, options_.backoff_max);
+  auto delay = backoff_.next();
   std::unique_lock<std::mutex> lock(mutex_);
   stop_cv_.wait_for(lock, delay, [&] { return stopping_.load(); });
 }

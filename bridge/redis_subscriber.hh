@@ -54,6 +54,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backoff.hh"
+#include "interruptible_connection.hh"
 #include "redis_context.hh"
 #include "redis_url.hh"
 
@@ -168,15 +170,11 @@ class RedisSubscriber {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> subscribed_{false};
 
-  // The connection, owned by the reading thread. conn_mutex_ guards
-  // replacing it, so that stop() can shut its socket down (ending a
-  // blocking read) without racing a close and a reuse of the descriptor.
-  std::mutex conn_mutex_;
-  std::optional<RedisContext> conn_;
-  int active_fd_ = -1;
+  // The connection, owned by the reading thread; stop() interrupts it.
+  InterruptibleConnection conn_;
 
   // Reading thread only.
-  std::chrono::milliseconds next_backoff_;
+  Backoff backoff_;
   size_t confirmations_ = 0;
   bool ever_subscribed_ = false;
   bool ever_connected_ = false;

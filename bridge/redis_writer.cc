@@ -55,7 +55,7 @@ RedisWriter::RedisWriter(WriterOptions options)
         return std::move(options);
       }()),
       masked_url_(options_.url.masked()),
-      next_backoff_(options_.backoff_initial),
+      backoff_(options_.backoff_initial, options_.backoff_max),
       records_written_(counters().get("records_written")),
       commands_written_(counters().get("commands_written")),
       batches_written_(counters().get("batches_written")),
@@ -126,8 +126,7 @@ void RedisWriter::stop() {
   idle_cv_.notify_all();
   {
     // Interrupts a read or write that would otherwise wait for io_timeout.
-    std::lock_guard<std::mutex> lock(conn_mutex_);
-    if (active_fd_ >= 0) ::shutdown(active_fd_, SHUT_RDWR);
+    conn_.interrupt();
   }
   if (thread_.joinable()) thread_.join();
 
@@ -215,7 +214,7 @@ bool RedisWriter::write_until_done(CommandBatch& batch) {
     if (!conn_ && !connect_until_ok()) return false;
     switch (send(batch)) {
       case Outcome::written:
-        next_backoff_ = options_.backoff_initial;
+        backoff_.reset();
         if (trouble_ != Trouble::none) end_trouble();
         return true;
       case Outcome::connection_lost:
@@ -314,14 +313,9 @@ bool RedisWriter::connect_until_ok() {
     auto conn =
         RedisContext::connect(options_.url, options_.connect_timeout, options_.io_timeout, &error);
     if (conn) {
-      {
-        // Checked under conn_mutex_: stop() sets stopping_ before it takes
-        // the lock, so either it sees this socket or this sees stopping_.
-        std::lock_guard<std::mutex> lock(conn_mutex_);
-        if (stopping_) return false;
-        conn_.emplace(std::move(*conn));
-        active_fd_ = conn_->fd();
-      }
+      // Refused once stop() has interrupted: a connection made while
+      // stopping is never used.
+      if (!conn_.install(std::move(*conn))) return false;
       connected_ = true;
       if (ever_connected_) ++reconnects_;
       if (trouble_ == Trouble::connection)
@@ -338,15 +332,12 @@ bool RedisWriter::connect_until_ok() {
 }
 
 void RedisWriter::drop_connection() {
-  std::lock_guard<std::mutex> lock(conn_mutex_);
-  active_fd_ = -1;
   conn_.reset();
   connected_ = false;
 }
 
 void RedisWriter::sleep_backoff() {
-  auto delay = next_backoff_;
-  next_backoff_ = std::min(next_backoff_ * 2, options_.backoff_max);
+  auto delay = backoff_.next();
   std::unique_lock<std::mutex> lock(mutex_);
   work_cv_.wait_for(lock, delay, [&] { return stopping_.load(); });
 }

@@ -44,6 +44,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backoff.hh"
+#include "interruptible_connection.hh"
 #include "redis_command.hh"
 #include "redis_context.hh"
 #include "redis_url.hh"
@@ -165,15 +167,11 @@ class RedisWriter {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> connected_{false};
 
-  // The connection, owned by the writer thread. conn_mutex_ guards
-  // replacing it, so that stop() can shut its socket down (interrupting
-  // blocking I/O) without racing a close and a reuse of the descriptor.
-  std::mutex conn_mutex_;
-  std::optional<RedisContext> conn_;
-  int active_fd_ = -1;
+  // The connection, owned by the writer thread; stop() interrupts it.
+  InterruptibleConnection conn_;
 
   // Writer thread only.
-  std::chrono::milliseconds next_backoff_;
+  Backoff backoff_;
   bool ever_connected_ = false;
   Trouble trouble_ = Trouble::none;  // what went wrong since the last success
   std::string last_trouble_;
