@@ -29,6 +29,10 @@ struct Raw {
   unsigned batch_delay_ms = 10;
   size_t max_queued_batches = 64;
   unsigned backoff_max_ms = 5000;
+  size_t buffer_max_records = 0, buffer_max_bytes = 0;
+  std::string overflow;
+  std::string spool_dir;
+  uint64_t spool_max_bytes = 0;
   std::string timestamps;
   std::string default_route;
   std::string key_template;
@@ -89,10 +93,25 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "longest a record waits for its batch to fill")(
       "redis.max-queued-batches",
       po::value(&r.max_queued_batches)->default_value(d.writer.max_queued_batches),
-      "batches waiting for Redis before the bridge stops reading from Broker")(
+      "batches waiting for Redis in memory before the buffer counts as full")(
       "redis.backoff-max-ms",
       po::value(&r.backoff_max_ms)->default_value(d.writer.backoff_max.count()),
       "longest wait between reconnection attempts");
+
+  po::options_description buffer("Buffering while Redis is slow or away");
+  buffer.add_options()(
+      "buffer.max-records",
+      po::value(&r.buffer_max_records)->default_value(d.writer.max_buffered_records),
+      "records waiting for Redis in memory before the buffer counts as full")(
+      "buffer.max-bytes",
+      po::value(&r.buffer_max_bytes)->default_value(d.writer.max_buffered_bytes),
+      "bytes of Redis commands waiting in memory before the buffer counts as full")(
+      "buffer.overflow", po::value(&r.overflow)->default_value("block"),
+      "when memory and spool are full: block (stop reading from Broker) or drop-oldest")(
+      "spool.dir", po::value(&r.spool_dir),
+      "directory to spill batches to when memory is full and at shutdown (default: none)")(
+      "spool.max-bytes", po::value(&r.spool_max_bytes)->default_value(d.writer.spool.max_bytes),
+      "most bytes of unwritten batches the spool holds");
 
   po::options_description routing("Routing of logs to Redis");
   routing.add_options()("route.default", po::value(&r.default_route)->default_value("stream"),
@@ -165,8 +184,15 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "how long SIGTERM/SIGINT may take to write buffered records to Redis");
 
   po::options_description all;
-  all.add(general).add(broker).add(redis).add(routing).add(json).add(limits).add(inbound).add(
-      daemon);
+  all.add(general)
+      .add(broker)
+      .add(redis)
+      .add(buffer)
+      .add(routing)
+      .add(json)
+      .add(limits)
+      .add(inbound)
+      .add(daemon);
   return all;
 }
 
@@ -209,6 +235,15 @@ bool validate(Raw& r, Config& c, std::string& error) {
   if (r.max_queued_batches == 0) return fail("redis.max-queued-batches: must be at least 1");
   c.writer.max_queued_batches = r.max_queued_batches;
   c.writer.backoff_max = std::chrono::milliseconds(std::max(r.backoff_max_ms, 1u));
+  if (r.buffer_max_records == 0) return fail("buffer.max-records: must be at least 1");
+  c.writer.max_buffered_records = r.buffer_max_records;
+  if (r.buffer_max_bytes == 0) return fail("buffer.max-bytes: must be at least 1");
+  c.writer.max_buffered_bytes = r.buffer_max_bytes;
+  if (!parse_overflow_policy(r.overflow, c.writer.overflow))
+    return fail("buffer.overflow: '" + r.overflow + "' is not block or drop-oldest");
+  c.writer.spool.dir = r.spool_dir;
+  if (r.spool_max_bytes < 1024 * 1024) return fail("spool.max-bytes: must be at least 1048576");
+  c.writer.spool.max_bytes = r.spool_max_bytes;
 
   if (!parse_route_kind(r.default_route, c.routing.default_kind))
     return fail("route.default: '" + r.default_route + "' is not stream, list, pubsub or drop");

@@ -72,7 +72,11 @@ int run_daemon(const Config& config) {
     log_error("route: ", why);
     return 2;
   }
-  RedisWriter writer(config.writer);
+  // A signal must end a wait for room in the writer's buffer (block
+  // policy during an outage), or shutdown would wait for Redis forever.
+  WriterOptions writer_options = config.writer;
+  writer_options.stop_flag = &g_stop;
+  RedisWriter writer(writer_options);
   LogForwarder forwarder(*router, writer, config.timestamps, config.convert_limits,
                          config.protocol_limits);
   auto transport = make_broker_transport(config.broker);
@@ -149,9 +153,11 @@ int run_daemon(const Config& config) {
   inbound.reset();
   transport.reset();
   auto left = writer.drain(deadline);
-  writer.stop();
+  auto stopped = writer.stop();
   if (left > 0)
-    log_error("shutdown deadline passed with ", left, " records not written to Redis");
+    log_error("shutdown deadline passed with ", left,
+              " records not written to Redis: ", stopped.spooled,
+              " kept in the spool for the next start, ", stopped.lost, " lost");
   else
     log_info("all records written to Redis");
   log_info(counters_line());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <stdexcept>
 #include <utility>
 
 #include "counters.hh"
@@ -42,7 +43,23 @@ bool needs_new_connection(std::string_view reason) {
   return reason == "READONLY" || reason == "NOAUTH";
 }
 
+// How often a burst of drops is reported while it lasts.
+constexpr auto drop_report_interval = std::chrono::seconds(5);
+// How long append() waits at a time under `block` before it looks at the
+// stop flag again.
+constexpr auto stop_flag_poll = std::chrono::milliseconds(50);
+
 }  // namespace
+
+bool parse_overflow_policy(std::string_view text, OverflowPolicy& out) {
+  if (text == "block")
+    out = OverflowPolicy::block;
+  else if (text == "drop-oldest")
+    out = OverflowPolicy::drop_oldest;
+  else
+    return false;
+  return true;
+}
 
 RedisWriter::RedisWriter(WriterOptions options)
     : options_([&] {
@@ -64,7 +81,15 @@ RedisWriter::RedisWriter(WriterOptions options)
       connect_failures_(counters().get("redis_connect_failures")),
       queue_full_(counters().get("writer_queue_full")),
       dropped_by_route_(counters().get("records_dropped", "route")),
-      dropped_at_shutdown_(counters().get("records_dropped", "shutdown")) {
+      dropped_at_shutdown_(counters().get("records_dropped", "shutdown")),
+      dropped_by_overflow_(counters().get("records_dropped", "overflow")),
+      records_spooled_(counters().get("records_spooled")) {
+  if (!options_.spool.dir.empty()) {
+    std::string error;
+    spool_ = Spool::open(options_.spool, &error);
+    if (!spool_) throw std::runtime_error("spool: " + error);
+    publish_levels();
+  }
   thread_ = std::thread([this] { run(); });
 }
 
@@ -105,20 +130,23 @@ void RedisWriter::flush() {
 }
 
 size_t RedisWriter::drain(Clock::time_point deadline) {
-  if (!open_.empty()) hand_off(deadline);
+  if (!open_.empty()) hand_off(deadline, false);
   std::unique_lock<std::mutex> lock(mutex_);
-  idle_cv_.wait_until(lock, deadline, [&] { return pending_records_ == 0 || stopping_; });
-  return pending_records_ + open_.records;
+  idle_cv_.wait_until(lock, deadline, [&] {
+    return (pending_records_ == 0 && (!spool_ || spool_->empty())) || stopping_;
+  });
+  return pending_records_ + open_.records + (spool_ ? spool_->records() : 0);
 }
 
 size_t RedisWriter::pending_records() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return pending_records_ + open_.records;
+  return pending_records_ + open_.records + (spool_ ? spool_->records() : 0);
 }
 
-void RedisWriter::stop() {
+RedisWriter::StopResult RedisWriter::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return {};
     stopping_ = true;
   }
   work_cv_.notify_all();
@@ -130,43 +158,151 @@ void RedisWriter::stop() {
   }
   if (thread_.joinable()) thread_.join();
 
-  size_t left = 0;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    left = pending_records_ + open_.records;
-    pending_records_ = 0;
-    queue_.clear();
+  // The writer thread has put a batch it could not finish back in front
+  // of the queue (or back in the spool), so the queue holds every unwritten
+  // batch of memory, oldest first, and all of them are older than what is
+  // spooled; the open batch is the newest of all.
+  StopResult result;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!open_.empty()) {
+    queue_.push_back(std::move(open_));
+    pending_records_ += queue_.back().records;
   }
   open_.clear();
-  if (left > 0) {
-    dropped_at_shutdown_ += left;
-    log_warning("Redis writer stopped with ", left, " records not known to be written to Redis at ",
-                masked_url_);
+  if (spool_ && pending_records_ > 0) {
+    uint64_t before = spool_->records();
+    spool_->prepend(queue_);
+    result.spooled = static_cast<size_t>(spool_->records() - before);
+    records_spooled_ += result.spooled;
+    spool_->sync();
   }
+  result.lost = pending_records_ - result.spooled;
+  pending_records_ = 0;
+  pending_bytes_ = 0;
+  queue_.clear();
+  publish_levels();
+  if (result.spooled > 0)
+    log_warning("Redis writer stopped with ", result.spooled,
+                " unwritten records; they are in the spool ", options_.spool.dir,
+                " and are written first at the next start");
+  if (result.lost > 0) {
+    dropped_at_shutdown_ += result.lost;
+    log_warning("Redis writer stopped with ", result.lost,
+                " records not known to be written to Redis at ", masked_url_,
+                spool_ ? " (the spool is full)" : "");
+  }
+  return result;
 }
 
-bool RedisWriter::hand_off(std::optional<Clock::time_point> deadline) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  auto room = [&] { return queue_.size() < options_.max_queued_batches || stopping_; };
-  if (!room()) {
-    // OverflowPolicy::block is the only policy so far; a spill-to-disk or
-    // drop-oldest policy decides here instead of waiting.
-    ++queue_full_;
-    log_debug("Redis writer queue full (", queue_.size(), " batches): append() waits");
-    if (deadline) {
-      if (!space_cv_.wait_until(lock, *deadline, room)) return false;
-    } else {
-      space_cv_.wait(lock, room);
-    }
+bool RedisWriter::memory_has_room(const CommandBatch& batch) const {
+  if (pending_records_ == 0) return true;  // however large, one batch goes in
+  return queue_.size() < options_.max_queued_batches &&
+         pending_records_ + batch.records <= options_.max_buffered_records &&
+         pending_bytes_ + batch.resp.size() <= options_.max_buffered_bytes;
+}
+
+size_t RedisWriter::drop_oldest_queued() {
+  if (queue_.empty()) return 0;
+  CommandBatch oldest = std::move(queue_.front());
+  queue_.pop_front();
+  pending_records_ -= oldest.records;
+  pending_bytes_ -= oldest.resp.size();
+  size_t records = oldest.records;
+  recycle(std::move(oldest));
+  return records;
+}
+
+// Every dropped record is counted at once; the log gets one line when a
+// burst starts, one every few seconds while it lasts, and one with the
+// total when the buffer has room again.
+void RedisWriter::note_dropped(size_t records) {
+  dropped_by_overflow_ += records;
+  auto now = Clock::now();
+  if (burst_dropped_ == 0) {
+    log_warning("Redis writer buffer full (", pending_records_, " records in memory",
+                spool_ ? ", spool full" : "", "): dropping the oldest records (drop-oldest)");
+    burst_logged_ = now;
+  } else if (now - burst_logged_ >= drop_report_interval) {
+    log_warning("Redis writer buffer still full: ", burst_dropped_ + records,
+                " records dropped so far in this burst");
+    burst_logged_ = now;
   }
-  if (stopping_) return false;  // stop() counts what is left
-  pending_records_ += open_.records;
-  queue_.push_back(std::move(open_));
+  burst_dropped_ += records;
+}
+
+void RedisWriter::end_drop_burst() {
+  if (burst_dropped_ == 0) return;
+  log_warning("Redis writer buffer has room again: ", burst_dropped_,
+              " records dropped in that burst (records_dropped{overflow})");
+  burst_dropped_ = 0;
+}
+
+void RedisWriter::recycle(CommandBatch&& batch) {
+  batch.clear();
+  if (spare_.size() < 2) spare_.push_back(std::move(batch));
+}
+
+void RedisWriter::publish_levels() {
+  buffered_records_ = pending_records_;
+  buffered_bytes_ = pending_bytes_;
+  spooled_records_ = spool_ ? spool_->records() : 0;
+  spooled_bytes_ = spool_ ? spool_->bytes() : 0;
+}
+
+bool RedisWriter::hand_off(std::optional<Clock::time_point> deadline, bool heed_stop_flag) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  bool dropped = false;
+  bool counted_full = false;
+  for (;;) {
+    if (stopping_) return false;  // stop() takes care of the open batch
+    // Once anything is spooled, newer batches queue behind it on disk.
+    bool spooling = spool_ && !spool_->empty();
+    if (!spooling && memory_has_room(open_)) {
+      pending_records_ += open_.records;
+      pending_bytes_ += open_.resp.size();
+      queue_.push_back(std::move(open_));
+      break;
+    }
+    if (spool_ && spool_->append(open_)) {
+      records_spooled_ += open_.records;
+      recycle(std::move(open_));
+      break;
+    }
+    // Every buffer is full.
+    if (!counted_full) {
+      ++queue_full_;
+      counted_full = true;
+    }
+    if (options_.overflow == OverflowPolicy::drop_oldest) {
+      size_t records = spooling ? spool_->drop_oldest() : drop_oldest_queued();
+      dropped = true;
+      if (records == 0) {
+        // Nothing older is waiting (the spool holds only the batch in
+        // flight, or this batch alone is larger than the spool): this one
+        // is the oldest that can go.
+        note_dropped(open_.records);
+        open_.clear();
+        break;
+      }
+      note_dropped(records);
+      continue;
+    }
+    log_debug("Redis writer buffer full (", pending_records_, " records): append() waits");
+    if (heed_stop_flag && options_.stop_flag && options_.stop_flag->load()) return false;
+    auto until = Clock::now() + stop_flag_poll;
+    if (deadline) {
+      if (Clock::now() >= *deadline) return false;
+      until = std::min(until, *deadline);
+    }
+    space_cv_.wait_until(lock, until);
+  }
+  if (!dropped) end_drop_burst();
   open_ = CommandBatch();
   if (!spare_.empty()) {
     open_ = std::move(spare_.back());
     spare_.pop_back();
   }
+  publish_levels();
   lock.unlock();
   work_cv_.notify_one();
   return true;
@@ -188,22 +324,46 @@ void RedisWriter::run() {
   if (!connect_until_ok()) return;
   for (;;) {
     CommandBatch batch;
+    bool from_spool = false;
     {
+      // Memory first: what is there is older than anything spooled.
       std::unique_lock<std::mutex> lock(mutex_);
-      work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      work_cv_.wait(lock, [&] {
+        return !queue_.empty() || (spool_ && !spool_->empty() && !spool_->busy()) || stopping_;
+      });
       if (stopping_) return;
-      batch = std::move(queue_.front());
-      queue_.pop_front();
+      if (!queue_.empty()) {
+        batch = std::move(queue_.front());
+        queue_.pop_front();
+      } else if (spool_->take(batch)) {
+        from_spool = true;
+      } else {
+        continue;  // every entry left was damaged (counted and skipped)
+      }
     }
-    space_cv_.notify_one();
-    // Until it is answered, the batch stays counted in pending_records_.
-    if (!write_until_done(batch)) return;
+    // Until it is answered, the batch stays counted in pending_records_
+    // (or in the spool).
+    if (!write_until_done(batch)) {
+      // Stopping: keep the batch for stop(), in front of the rest.
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (from_spool)
+        spool_->untake();
+      else
+        queue_.push_front(std::move(batch));
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      pending_records_ -= batch.records;
-      batch.clear();
-      if (spare_.size() < 2) spare_.push_back(std::move(batch));
+      if (from_spool) {
+        spool_->done();
+      } else {
+        pending_records_ -= batch.records;
+        pending_bytes_ -= batch.resp.size();
+      }
+      recycle(std::move(batch));
+      publish_levels();
     }
+    space_cv_.notify_one();
     idle_cv_.notify_all();
   }
 }
@@ -233,6 +393,7 @@ bool RedisWriter::write_until_done(CommandBatch& batch) {
 }
 
 RedisWriter::Outcome RedisWriter::send(CommandBatch& batch) {
+  const auto sent_at = Clock::now();
   if (!conn_->append_formatted(batch.resp)) {
     note_trouble(Trouble::connection, "out of memory queueing a batch for Redis");
     return Outcome::connection_lost;
@@ -287,6 +448,7 @@ RedisWriter::Outcome RedisWriter::send(CommandBatch& batch) {
     }
   }
   for (const auto& [reason, count] : reasons) counters().get("redis_errors", reason) += count;
+  if (options_.on_round_trip) options_.on_round_trip(Clock::now() - sent_at);
 
   if (retry) {
     note_trouble(Trouble::reply, "Redis answered '" + first_error + "'; the batch of " +
