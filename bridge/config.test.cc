@@ -119,3 +119,31 @@ TEST_CASE("config: an unknown key in the file is refused") {
   CHECK(p.outcome == ConfigOutcome::error);
   CHECK(p.message.find("urll") != std::string::npos);
 }
+
+TEST_CASE("config: buffer limits, overflow policy and spool") {
+  auto d = parse({});
+  REQUIRE(d.outcome == ConfigOutcome::run);
+  CHECK(d.config.writer.overflow == OverflowPolicy::block);
+  CHECK(d.config.writer.spool.dir.empty());  // off by default
+  CHECK(d.config.writer.max_buffered_records == 100000);
+
+  TempFile file(
+      "[buffer]\nmax-records = 5000\nmax-bytes = 1000000\noverflow = drop-oldest\n"
+      "[spool]\ndir = spool-here\nmax-bytes = 2000000\n");
+  auto p = parse({"--config", file.path.c_str()});
+  REQUIRE(p.outcome == ConfigOutcome::run);
+  CHECK(p.config.writer.max_buffered_records == 5000);
+  CHECK(p.config.writer.max_buffered_bytes == 1000000);
+  CHECK(p.config.writer.overflow == OverflowPolicy::drop_oldest);
+  CHECK(p.config.writer.spool.dir == "spool-here");
+  CHECK(p.config.writer.spool.max_bytes == 2000000);
+
+  for (auto bad : {std::vector<const char*>{"--buffer.overflow", "drop-newest"},
+                   {"--buffer.max-records", "0"},
+                   {"--buffer.max-bytes", "0"},
+                   {"--spool.max-bytes", "1000"}}) {
+    auto e = parse(bad);
+    CHECK(e.outcome == ConfigOutcome::error);
+    CHECK(e.message.find(std::string(bad[0]).substr(2)) != std::string::npos);
+  }
+}

@@ -15,6 +15,7 @@
 #include "counters.hh"
 #include "log.hh"
 #include "redis_server.test.hh"
+#include "temp_dir.test.hh"
 #include "test_observe.test.hh"
 
 namespace zrb {
@@ -552,6 +553,191 @@ TEST_CASE("RedisWriter: destroying a writer that never connected is safe and qui
     std::this_thread::sleep_for(50ms);  // inside its backoff sleep
   }
   CHECK(Clock::now() - start < 1s);
+}
+
+}  // namespace zrb
+
+namespace zrb {
+
+namespace {
+
+Router list_router() {
+  RoutingConfig config;
+  config.default_kind = RouteKind::list;
+  config.list_left = false;  // RPUSH: the list reads oldest first
+  return router_for(config);
+}
+
+// The numbers of the records in a list of record(i), in list order.
+std::vector<size_t> numbers(RedisContext& conn, const std::string& key) {
+  std::vector<size_t> out;
+  for (const auto& json : list(conn, key)) out.push_back(std::stoul(json.substr(5)));
+  return out;
+}
+
+std::vector<size_t> range(size_t first, size_t last) {
+  std::vector<size_t> out;
+  for (size_t i = first; i <= last; ++i) out.push_back(i);
+  return out;
+}
+
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Appends record(first) .. record(last) to the conn log.
+void append_range(RedisWriter& writer, Router& router, size_t first, size_t last) {
+  for (size_t i = first; i <= last; ++i) writer.append(router.route("conn"), record(i));
+}
+
+// Writes record 0: the writer is connected and idle afterwards.
+void connected(RedisWriter& writer, Router& router) {
+  append_range(writer, router, 0, 0);
+  must_drain(writer);
+}
+
+WriterOptions batched(const test::RedisServer& redis, size_t batch_size) {
+  WriterOptions options = options_for(redis);
+  options.batch_size = batch_size;
+  return options;
+}
+
+void pause_writes(test::RedisServer& redis, std::chrono::milliseconds how_long) {
+  auto admin = redis.client();
+  REQUIRE_FALSE(
+      reply_error(*admin.command({"CLIENT", "PAUSE", std::to_string(how_long.count()), "WRITE"})));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "RedisWriter: drop-oldest drops the oldest batches, counts every record, logs per burst") {
+  test::RedisServer redis;
+  Router router = list_router();
+  Delta dropped("records_dropped", "overflow");
+  LogCapture log;
+  WriterOptions options = batched(redis, 10);
+  options.max_buffered_records = 30;
+  options.overflow = OverflowPolicy::drop_oldest;
+  RedisWriter writer(options);
+  connected(writer, router);
+
+  pause_writes(redis, 800ms);
+  auto start = Clock::now();
+  append_range(writer, router, 1, 500);
+  CHECK(Clock::now() - start < 400ms);  // never waits
+  CHECK(writer.buffered_records() <= 30);
+  must_drain(writer);
+
+  auto conn = redis.client();
+  auto got = numbers(conn, "zeek:conn");
+  CHECK(dropped() > 0);
+  CHECK(got.size() + dropped() == 501);  // exact: sent = written + counted drops
+  CHECK(std::is_sorted(got.begin(), got.end()));
+  CHECK(std::adjacent_find(got.begin(), got.end()) == got.end());  // no duplicates
+  CHECK(got.back() == 500);                                        // the newest survive
+  CHECK(occurrences(log.text(), "dropping the oldest") == 1);
+}
+
+TEST_CASE("RedisWriter: a full memory buffer spills to the spool, order kept, spool emptied") {
+  test::RedisServer redis;
+  test::TempDir dir;
+  Router router = list_router();
+  Delta spooled("records_spooled"), dropped("records_dropped", "overflow");
+  WriterOptions options = batched(redis, 5);
+  options.max_buffered_records = 10;
+  options.spool.dir = dir.path() + "/spool";
+  options.spool.segment_bytes = 4096;  // several segment files
+  RedisWriter writer(options);
+  connected(writer, router);
+
+  pause_writes(redis, 1000ms);
+  auto start = Clock::now();
+  append_range(writer, router, 1, 3000);
+  writer.flush();
+  CHECK(Clock::now() - start < 800ms);  // the spool takes what memory cannot
+  CHECK(writer.spooled_records() > 0);
+  CHECK(writer.spooled_bytes() > 0);
+  CHECK(writer.pending_records() == 3000);
+  must_drain(writer, 20s);
+
+  auto conn = redis.client();
+  CHECK(numbers(conn, "zeek:conn") == range(0, 3000));
+  CHECK(spooled() > 2900);
+  CHECK(dropped() == 0);
+  CHECK(writer.spooled_records() == 0);
+  CHECK(dir.files().empty());
+  CHECK(std::filesystem::is_empty(options.spool.dir));
+}
+
+TEST_CASE(
+    "RedisWriter: records unwritten at stop() wait in the spool and go first after a restart") {
+  test::RedisServer redis;
+  test::TempDir dir;
+  Router router = list_router();
+  Delta lost("records_dropped", "shutdown");
+  LogCapture log;
+  WriterOptions options = batched(redis, 10);
+  options.spool.dir = dir.path() + "/spool";
+  {
+    RedisWriter writer(options);
+    connected(writer, router);
+    redis.kill();  // no persistence: record 0 goes with it
+    append_range(writer, router, 1, 95);
+    std::this_thread::sleep_for(100ms);  // a batch is in flight, unanswered
+    auto stopped = writer.stop();
+    CHECK(stopped.spooled == 95);  // the batch in flight, the queue, the open batch
+    CHECK(stopped.lost == 0);
+    CHECK(writer.stop().spooled == 0);  // idempotent
+  }
+  CHECK(lost() == 0);
+  CHECK(log.text().find("in the spool") != std::string::npos);
+  redis.start();
+  {
+    RedisWriter writer(options);
+    CHECK(writer.spooled_records() == 95);
+    append_range(writer, router, 96, 150);
+    must_drain(writer);
+  }
+  auto conn = redis.client();
+  CHECK(numbers(conn, "zeek:conn") == range(1, 150));  // in order, no duplicates
+}
+
+TEST_CASE("RedisWriter: block waits for room, but not past the stop flag; round trips reported") {
+  test::RedisServer redis;
+  Router router = list_router();
+  std::atomic<bool> stop{false};
+  std::atomic<int> trips{0};
+  WriterOptions options = batched(redis, 1);
+  options.max_buffered_records = 2;
+  options.stop_flag = &stop;
+  options.on_round_trip = [&](std::chrono::nanoseconds took) {
+    if (took.count() > 0) ++trips;
+  };
+  RedisWriter writer(options);
+  connected(writer, router);
+  CHECK(trips == 1);
+
+  pause_writes(redis, 2000ms);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    stop = true;
+  });
+  auto start = Clock::now();
+  append_range(writer, router, 1, 10);
+  auto waited = Clock::now() - start;
+  stopper.join();
+  CHECK(waited >= 250ms);  // blocked while full ...
+  CHECK(waited < 1500ms);  // ... until the stop flag, not until Redis answered
+  CHECK(writer.buffered_records() == 2);
+  CHECK(writer.buffered_bytes() > 0);
+  CHECK(writer.pending_records() == 10);
+  must_drain(writer);  // drain() waits for room regardless of the flag
+  auto conn = redis.client();
+  CHECK(numbers(conn, "zeek:conn") == range(0, 10));
+  CHECK(trips >= 3);  // after the flag, the rest went as one batch
 }
 
 }  // namespace zrb
