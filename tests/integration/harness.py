@@ -276,11 +276,14 @@ class Resp:
 class RedisServer:
     """A private redis-server on a free loopback port: `with RedisServer() as r:`."""
 
-    def __init__(self):
+    def __init__(self, args=()):
         self.dir = None
         self.proc = None
         self.port = None
         self._client = None
+        #: extra redis-server arguments, e.g. ("--appendonly", "yes") for a server whose
+        #: acknowledged writes survive kill_hard().
+        self.args = list(args)
 
     @property
     def url(self):
@@ -304,7 +307,8 @@ class RedisServer:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", self.dir, "--save", "", "--appendonly", "no",
-             "--logfile", os.path.join(self.dir, "redis.log"), "--daemonize", "no"],
+             "--logfile", os.path.join(self.dir, "redis.log"), "--daemonize", "no",
+             *self.args],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         wait_until(self._ping, 15, f"redis-server on port {self.port} to answer PING")
 

@@ -1,0 +1,144 @@
+"""Pieces the fault tests share: the numbered-record publisher, reading the numbers back out
+of Redis, and counting loss, order and duplicates exactly.
+
+Every fault test streams records carrying a sequence number (`{"seq":N}`) into one Redis list
+(RPUSH, oldest first), so what reached Redis can be compared with what was sent record by
+record. Each test prints one `RESULT ...` line with the figures bench/RESULTS.md records.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+
+from harness import (Bridge, BrokerPeer, Checks, RedisError, RedisServer, Resp,  # noqa: E402,F401
+                     TestError, free_port, parse_counters, source_dir, tail, wait_until)
+
+KEY = "zeek:seq"
+# Every record of the `seq` path into one list, oldest first; a counters line every second so
+# a test can watch what the bridge received while it runs.
+BRIDGE_ARGS = ["--route.default", "list", "--route.list-push", "rpush", "--stats.interval-s", "1"]
+
+
+def publisher_path():
+    path = os.environ.get("ZRB_SEQ_PUBLISHER") or os.path.join(source_dir(), "build", "tests",
+                                                               "seq_publisher")
+    if not os.access(path, os.X_OK):
+        raise TestError(f"no seq_publisher at {path} (set ZRB_SEQ_PUBLISHER, or build the "
+                        f"seq_publisher target)")
+    return path
+
+
+class Publisher:
+    """seq_publisher peered with the bridge at `port`: `with Publisher(port, records=N) as p:`.
+    Waits until it is peered and the bridge's subscription reached it."""
+
+    def __init__(self, port, records, first=0, batch=1000, rate=0, node="fault", path="seq"):
+        self.args = [publisher_path(), "--peer", f"127.0.0.1:{port}", "--records", str(records),
+                     "--first", str(first), "--batch", str(batch), "--rate", str(rate),
+                     "--node", node, "--path", path]
+        self.proc = None
+        self.lines = []
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        line = self.proc.stdout.readline()
+        if line.strip() != "ready":
+            self.close()
+            raise TestError(f"seq_publisher did not get ready: {line}")
+        return self
+
+    def wait_sent(self, timeout):
+        """Blocks until the publisher has published every record."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if line.startswith("sent "):
+                return int(line.split()[1])
+            if not line and self.proc.poll() is not None:
+                break
+        raise TestError("seq_publisher did not finish sending")
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def read_seqs(redis, key=KEY, chunk=100000):
+    """Every record's sequence number in list order."""
+    out = []
+    start = 0
+    while True:
+        part = redis.command("LRANGE", key, str(start), str(start + chunk - 1))
+        for raw in part:
+            out.append(json.loads(raw)["seq"])
+        if len(part) < chunk:
+            return out
+        start += chunk
+
+
+def llen(redis, key=KEY):
+    """LLEN over a connection of its own (the server may just have been killed); -1 while
+    Redis does not answer."""
+    try:
+        c = Resp("127.0.0.1", redis.port, timeout=5)
+    except OSError:
+        return -1
+    try:
+        return int(c.command("LLEN", key))
+    except (OSError, RedisError):
+        return -1
+    finally:
+        c.close()
+
+
+class Tally:
+    """Loss, order and duplicates of `seqs` against the numbers first .. first+sent-1."""
+
+    def __init__(self, seqs, sent, first=0):
+        self.sent = sent
+        self.in_redis = len(seqs)
+        seen = set()
+        self.duplicates = 0
+        self.out_of_order = 0
+        last_new = first - 1
+        for s in seqs:
+            if s in seen:
+                self.duplicates += 1
+                continue
+            seen.add(s)
+            # A first appearance below the last new number means a record overtook another.
+            if s < last_new:
+                self.out_of_order += 1
+            last_new = max(last_new, s)
+        self.unique = len(seen)
+        self.missing = sum(1 for s in range(first, first + sent) if s not in seen)
+        self.foreign = sum(1 for s in seen if not first <= s < first + sent)
+
+    def line(self):
+        return (f"sent={self.sent} in_redis={self.in_redis} unique={self.unique} "
+                f"missing={self.missing} duplicates={self.duplicates} "
+                f"out_of_order={self.out_of_order}")
+
+
+def counters_now(bridge):
+    """The bridge's latest periodic counters line (BRIDGE_ARGS asks for one a second)."""
+    return parse_counters(bridge.log()) or {}
+
+
+def received(bridge):
+    return counters_now(bridge).get("records_received", 0)
+
+
+def report(name, tally, recovery_s=None, extra=""):
+    rec = "" if recovery_s is None else f" recovery_s={recovery_s:.2f}"
+    print(f"RESULT {name}: {tally.line()}{rec}{(' ' + extra) if extra else ''}", flush=True)
