@@ -144,9 +144,15 @@ int run_daemon(const Config& config) {
   // this process), then stop reading, then write everything out.
   log_info("stopping: taking queued messages, then writing buffered records to Redis");
   auto deadline = clock::now() + config.shutdown_timeout;
-  while (clock::now() < deadline) {
+  // At most what Broker's queue for us can hold: that much was delivered
+  // before the signal; more would be reading on while the peers still send.
+  size_t budget = config.broker.queue_size;
+  while (budget > 0 && clock::now() < deadline) {
     events.clear();
-    if (transport->receive(events, events_per_turn, std::chrono::milliseconds(0)) == 0) break;
+    size_t got =
+        transport->receive(events, std::min(events_per_turn, budget), std::chrono::milliseconds(0));
+    if (got == 0) break;
+    budget -= std::min(got, budget);
     for (auto& ev : events) handle(std::move(ev));
   }
   if (subscriber) subscriber->stop();

@@ -164,6 +164,7 @@ RedisWriter::StopResult RedisWriter::stop() {
   // spooled; the open batch is the newest of all.
   StopResult result;
   std::lock_guard<std::mutex> lock(mutex_);
+  report_drops(true);
   if (!open_.empty()) {
     queue_.push_back(std::move(open_));
     pending_records_ += queue_.back().records;
@@ -212,29 +213,38 @@ size_t RedisWriter::drop_oldest_queued() {
   return records;
 }
 
-// Every dropped record is counted at once; the log gets one line when a
-// burst starts, one every few seconds while it lasts, and one with the
-// total when the buffer has room again.
+// Every dropped record is counted at once; the log gets at most one line
+// per drop_report_interval, however the buffer flaps between full and not:
+// one when dropping starts, one with the count while it goes on, and one
+// with the rest once the buffer has room again (or at stop()).
 void RedisWriter::note_dropped(size_t records) {
   dropped_by_overflow_ += records;
+  unreported_drops_ += records;
   auto now = Clock::now();
-  if (burst_dropped_ == 0) {
+  bool quiet = now - drops_logged_ >= drop_report_interval;
+  if (!dropping_ && quiet) {
     log_warning("Redis writer buffer full (", pending_records_, " records in memory",
                 spool_ ? ", spool full" : "", "): dropping the oldest records (drop-oldest)");
-    burst_logged_ = now;
-  } else if (now - burst_logged_ >= drop_report_interval) {
-    log_warning("Redis writer buffer still full: ", burst_dropped_ + records,
-                " records dropped so far in this burst");
-    burst_logged_ = now;
+  } else if (quiet) {
+    log_warning("Redis writer buffer still full: ", unreported_drops_,
+                " more records dropped (records_dropped{overflow})");
   }
-  burst_dropped_ += records;
+  if (quiet) {
+    drops_logged_ = now;
+    unreported_drops_ = 0;
+  }
+  dropping_ = true;
 }
 
-void RedisWriter::end_drop_burst() {
-  if (burst_dropped_ == 0) return;
-  log_warning("Redis writer buffer has room again: ", burst_dropped_,
-              " records dropped in that burst (records_dropped{overflow})");
-  burst_dropped_ = 0;
+void RedisWriter::report_drops(bool now) {
+  dropping_ = false;
+  if (unreported_drops_ == 0 || (!now && Clock::now() - drops_logged_ < drop_report_interval))
+    return;
+  log_warning(
+      "Redis writer dropped ", unreported_drops_,
+      " records since the last line (records_dropped{overflow}); the buffer has room again");
+  drops_logged_ = Clock::now();
+  unreported_drops_ = 0;
 }
 
 void RedisWriter::recycle(CommandBatch&& batch) {
@@ -296,7 +306,7 @@ bool RedisWriter::hand_off(std::optional<Clock::time_point> deadline, bool heed_
     }
     space_cv_.wait_until(lock, until);
   }
-  if (!dropped) end_drop_burst();
+  if (!dropped) report_drops(false);
   open_ = CommandBatch();
   if (!spare_.empty()) {
     open_ = std::move(spare_.back());

@@ -187,7 +187,7 @@ class RedisWriter {
   bool memory_has_room(const CommandBatch& batch) const;
   size_t drop_oldest_queued();
   void note_dropped(size_t records);
-  void end_drop_burst();
+  void report_drops(bool now);
   // Either thread, mutex_ held.
   void recycle(CommandBatch&& batch);
   void publish_levels();
@@ -210,8 +210,9 @@ class RedisWriter {
   CommandBatch open_;
   Clock::time_point open_since_{};
   bool warned_after_stop_ = false;
-  size_t burst_dropped_ = 0;  // records dropped since the buffer last had room
-  Clock::time_point burst_logged_{};
+  bool dropping_ = false;        // the last hand-off dropped records
+  size_t unreported_drops_ = 0;  // dropped since the last log line about it
+  Clock::time_point drops_logged_{};
 
   // Shared, guarded by mutex_.
   mutable std::mutex mutex_;
