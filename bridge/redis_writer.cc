@@ -161,23 +161,21 @@ RedisWriter::StopResult RedisWriter::stop() {
   // The writer thread has put a batch it could not finish back in front
   // of the queue (or back in the spool), so the queue holds every unwritten
   // batch of memory, oldest first, and all of them are older than what is
-  // spooled; the open batch is the newest of all.
+  // spooled (memory takes batches only while the spool is empty); the open
+  // batch is the newest of all.
   StopResult result;
   std::lock_guard<std::mutex> lock(mutex_);
   report_drops(true);
-  if (!open_.empty()) {
-    queue_.push_back(std::move(open_));
-    pending_records_ += queue_.back().records;
-  }
-  open_.clear();
-  if (spool_ && pending_records_ > 0) {
+  const size_t unwritten = pending_records_ + open_.records;
+  if (spool_ && unwritten > 0) {
     uint64_t before = spool_->records();
-    spool_->prepend(queue_);
+    if (spool_->prepend(queue_) && !open_.empty()) spool_->append(open_);
     result.spooled = static_cast<size_t>(spool_->records() - before);
     records_spooled_ += result.spooled;
     spool_->sync();
   }
-  result.lost = pending_records_ - result.spooled;
+  open_.clear();
+  result.lost = unwritten - result.spooled;
   pending_records_ = 0;
   pending_bytes_ = 0;
   queue_.clear();
@@ -262,7 +260,6 @@ void RedisWriter::publish_levels() {
 bool RedisWriter::hand_off(std::optional<Clock::time_point> deadline, bool heed_stop_flag) {
   std::unique_lock<std::mutex> lock(mutex_);
   bool dropped = false;
-  bool counted_full = false;
   for (;;) {
     if (stopping_) return false;  // stop() takes care of the open batch
     // Once anything is spooled, newer batches queue behind it on disk.
@@ -278,10 +275,11 @@ bool RedisWriter::hand_off(std::optional<Clock::time_point> deadline, bool heed_
       recycle(std::move(open_));
       break;
     }
-    // Every buffer is full.
-    if (!counted_full) {
+    // Every buffer is full: counted once until a hand-off succeeds again
+    // (after a stop, append() keeps trying on every record).
+    if (!full_counted_) {
       ++queue_full_;
-      counted_full = true;
+      full_counted_ = true;
     }
     if (options_.overflow == OverflowPolicy::drop_oldest) {
       size_t records = spooling ? spool_->drop_oldest() : drop_oldest_queued();
@@ -306,6 +304,7 @@ bool RedisWriter::hand_off(std::optional<Clock::time_point> deadline, bool heed_
     }
     space_cv_.wait_until(lock, until);
   }
+  full_counted_ = false;
   if (!dropped) report_drops(false);
   open_ = CommandBatch();
   if (!spare_.empty()) {

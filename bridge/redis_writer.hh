@@ -210,6 +210,7 @@ class RedisWriter {
   CommandBatch open_;
   Clock::time_point open_since_{};
   bool warned_after_stop_ = false;
+  bool full_counted_ = false;    // writer_queue_full counted for this episode
   bool dropping_ = false;        // the last hand-off dropped records
   size_t unreported_drops_ = 0;  // dropped since the last log line about it
   Clock::time_point drops_logged_{};
