@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -172,6 +173,8 @@ class Spool::File {
     struct stat st {};
     return ::fstat(fd_, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   }
+  // An exclusive advisory lock, held until the file is closed.
+  bool lock() { return ::flock(fd_, LOCK_EX | LOCK_NB) == 0; }
   bool truncate(uint64_t size) { return ::ftruncate(fd_, static_cast<off_t>(size)) == 0; }
   void sync() { ::fsync(fd_); }
   const std::string& path() const { return path_; }
@@ -208,6 +211,13 @@ std::unique_ptr<Spool> Spool::open(const SpoolOptions& options, std::string* err
     return nullptr;
   }
   auto spool = std::make_unique<Spool>(Key(), options);
+  // Two bridges appending to one spool would interleave their entries and
+  // replay each other's: the second one is refused.
+  spool->lock_ = File::open(options.dir + "/lock");
+  if (!spool->lock_ || !spool->lock_->lock()) {
+    if (error) *error = "'" + options.dir + "' is in use by another process (or unwritable)";
+    return nullptr;
+  }
   if (!spool->recover(error)) return nullptr;
   return spool;
 }

@@ -2,7 +2,8 @@
 // were still unwritten at shutdown), kept in files until Redis takes them.
 //
 // A spool is a directory of segment files named by a 20-digit number, read
-// in that order. Each file is a sequence of entries, appended and never
+// in that order, and a `lock` file that keeps a second process out. Each
+// segment is a sequence of entries, appended and never
 // rewritten except for one word:
 //
 //   u32 state     'ZRBP' pending, 'ZRBD' done (written to Redis)
@@ -123,8 +124,9 @@ class Spool {
   std::string segment_path(uint64_t segment) const;
 
   const SpoolOptions options_;
-  std::deque<Entry> entries_;  // not yet done, oldest first
-  bool taken_ = false;         // entries_.front() is taken
+  std::unique_ptr<File> lock_;  // flock()ed: one process per spool; closed last
+  std::deque<Entry> entries_;   // not yet done, oldest first
+  bool taken_ = false;          // entries_.front() is taken
   uint64_t records_ = 0;
   uint64_t bytes_ = 0;
   std::deque<std::pair<uint64_t, std::unique_ptr<File>>> files_;  // open segments, ascending

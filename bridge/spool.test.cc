@@ -63,7 +63,7 @@ std::vector<CommandBatch> take_all(Spool& spool) {
 std::vector<std::string> segments(const test::TempDir& dir) {
   std::vector<std::string> out;
   for (const auto& e : std::filesystem::directory_iterator(dir.path() + "/spool"))
-    out.push_back(e.path().string());
+    if (e.path().extension() == ".spool") out.push_back(e.path().string());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -83,6 +83,20 @@ void flip_byte(const std::string& file, uint64_t from_end) {
 }
 
 }  // namespace
+
+TEST_CASE("spool: a second process cannot open a spool in use") {
+  test::TempDir dir;
+  auto first = open_spool(dir);
+  SpoolOptions options;
+  options.dir = dir.path() + "/spool";
+  std::string error;
+  // flock() locks belong to the open file description: a second open in
+  // this process conflicts just as another process would.
+  CHECK_FALSE(Spool::open(options, &error));
+  CHECK(error.find("in use") != std::string::npos);
+  first.reset();
+  CHECK(Spool::open(options, &error));
+}
 
 TEST_CASE("spool: CRC-32 is the IEEE one") {
   CHECK(crc32("123456789", 9) == 0xCBF43926u);
@@ -188,6 +202,7 @@ TEST_CASE("spool: max_bytes bounds it; drop_oldest makes room; prepend goes firs
   REQUIRE(spool->append(probe));
   uint64_t entry = spool->bytes();
   take_all(*spool);
+  spool.reset();  // one process (here: one object) per spool
   spool = open_spool(dir, entry * 3);
   for (size_t b = 0; b < 3; ++b) REQUIRE(spool->append(batch_of(b * 10, 10)));
   CHECK_FALSE(spool->append(batch_of(30, 10)));  // full: nothing written

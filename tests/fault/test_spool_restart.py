@@ -46,7 +46,7 @@ def main():
                 time.sleep(0.5)
                 tally = Tally(read_seqs(redis), RECORDS)
                 result = second.stop()
-            left = os.listdir(os.path.join(spool, "spool"))
+            left = [f for f in os.listdir(os.path.join(spool, "spool")) if f != "lock"]
     finally:
         shutil.rmtree(spool, ignore_errors=True)
     reconnects = stopped.counter("redis_reconnects") + result.counter("redis_reconnects")
