@@ -10,6 +10,7 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -324,7 +325,7 @@ bool Spool::write_entry(File& file, uint64_t segment, uint64_t& offset, const Co
   // length and checksum reveal.
   payload_.insert(0, reinterpret_cast<const char*>(header.data()), header_size);
   if (!file.write_at(offset, payload_.data(), payload_.size())) {
-    log_warning("spool ", file.path(), ": cannot write: ", std::strerror(errno));
+    write_failed(file.path() + ": cannot write: " + std::strerror(errno));
     file.truncate(offset);
     return false;
   }
@@ -343,7 +344,7 @@ bool Spool::append(const CommandBatch& batch) {
   }
   File* file = segment_file(tail_segment_);
   if (!file) {
-    log_warning("spool: cannot create ", segment_path(tail_segment_), ": ", std::strerror(errno));
+    write_failed("cannot create " + segment_path(tail_segment_) + ": " + std::strerror(errno));
     return false;
   }
   return write_entry(*file, tail_segment_, tail_size_, batch, entries_);
@@ -440,6 +441,16 @@ void Spool::delete_finished_segments() {
       tail_size_ = 0;
     }
   }
+}
+
+// A full disk fails every append, and under `block` the writer retries
+// many times a second: one line a minute says it all.
+void Spool::write_failed(const std::string& what) {
+  ++write_failures_;
+  auto now = std::chrono::steady_clock::now();
+  if (write_failures_ > 1 && now - failure_logged_ < std::chrono::minutes(1)) return;
+  log_warning("spool: ", what, " (", write_failures_, " failed writes so far)");
+  failure_logged_ = now;
 }
 
 void Spool::sync() {

@@ -37,6 +37,7 @@
 // Not thread-safe: the writer guards it with its own mutex.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -122,6 +123,7 @@ class Spool {
   void release(const Entry& entry);
   void delete_finished_segments();
   std::string segment_path(uint64_t segment) const;
+  void write_failed(const std::string& what);
 
   const SpoolOptions options_;
   std::unique_ptr<File> lock_;  // flock()ed: one process per spool; closed last
@@ -133,6 +135,8 @@ class Spool {
   uint64_t tail_segment_ = 0;                                     // the segment appended to
   uint64_t tail_size_ = 0;
   std::string payload_;  // reused for every entry
+  uint64_t write_failures_ = 0;
+  std::chrono::steady_clock::time_point failure_logged_{};
 };
 
 /// CRC-32 (IEEE 802.3, as zlib computes it) of `data`.
