@@ -101,6 +101,11 @@ class RedisWriter {
   /// Blocks while the queue of batches is full.
   void append(const Route& route, std::string_view json);
 
+  /// Queues one arbitrary command as one record of `path` on `key` (see
+  /// redis_command.hh), written in order with the records around it.
+  void append_command(std::string_view path, std::string_view key,
+                      std::initializer_list<std::string_view> argv);
+
   /// Hands off the open batch if `batch_delay` has passed since its first
   /// record. Cheap: call it every turn of the main loop.
   void maybe_flush(Clock::time_point now);
@@ -135,6 +140,8 @@ class RedisWriter {
   enum class Trouble { none, connection, reply };
 
   // Main thread.
+  bool accepting();
+  void appended();
   bool hand_off(std::optional<Clock::time_point> deadline);
 
   // Writer thread.
