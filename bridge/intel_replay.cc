@@ -67,7 +67,7 @@ void IntelReplay::run() {
 }
 
 IntelReplay::Pass IntelReplay::replay_once(std::string* trouble) {
-  if (!worker_.ensure_connected()) return worker_.stopping() ? Pass::stopped : Pass::retry;
+  if (!worker_.ensure_connected(trouble)) return worker_.stopping() ? Pass::stopped : Pass::retry;
   auto started = std::chrono::steady_clock::now();
   expired_ = invalid_ = 0;
   RedisReply reply = worker_.conn()->command({"SMEMBERS", options_.snapshot.sources_key});

@@ -63,7 +63,10 @@ void IntelStreamReader::run() {
   bool ever_connected = false;
   std::string trouble;
   while (!worker_.stopping()) {
-    if (!worker_.ensure_connected()) continue;  // it slept a backoff
+    if (!worker_.ensure_connected(&trouble)) {
+      worker_.retry_after(trouble);
+      continue;
+    }
     if (ever_connected) ++reconnects_;
     ever_connected = true;
     if (!create_groups(&trouble)) {

@@ -23,12 +23,15 @@ void RedisWorker::block_sigpipe() {
   pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
 }
 
-bool RedisWorker::ensure_connected() {
+bool RedisWorker::ensure_connected(std::string* trouble) {
   if (conn_) return true;
   std::string error;
   auto conn =
       RedisContext::connect(options_.url, options_.connect_timeout, options_.io_timeout, &error);
-  if (!conn) return retry_after("cannot connect: " + error);
+  if (!conn) {
+    *trouble = "cannot connect: " + error;
+    return false;
+  }
   // Refused once stop() has interrupted: a connection made while stopping
   // is never used.
   return conn_.install(std::move(*conn));

@@ -39,8 +39,9 @@ class RedisWorker {
   /// with EPIPE, not raise SIGPIPE and end the process.
   static void block_sigpipe();
 
-  /// Connects if not connected; false (logged) if that fails.
-  bool ensure_connected();
+  /// Connects if not connected; false if that fails (`trouble` says why;
+  /// the caller then calls retry_after()) or stop() was called.
+  bool ensure_connected(std::string* trouble);
   /// The connection (after ensure_connected() returned true).
   InterruptibleConnection& conn() { return conn_; }
   /// Closes the connection after a failure `what` (logged as an outage)
