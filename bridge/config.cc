@@ -24,6 +24,7 @@ struct Raw {
   size_t broker_queue = 1024;
   std::string scheduler_policy;
   unsigned max_threads = 1;
+  unsigned max_batch_delay_us = 0;
   std::string redis_url;
   size_t batch_size = 512;
   unsigned batch_delay_ms = 10;
@@ -83,6 +84,10 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "CAF scheduler: sharing (as Zeek runs Broker) or stealing")(
       "broker.max-threads", po::value(&r.max_threads)->default_value(d.broker.max_threads),
       "CAF worker threads");
+  broker.add_options()("broker.max-batch-delay-us",
+                       po::value(&r.max_batch_delay_us)->default_value(d.broker.max_batch_delay_us),
+                       "longest time Broker holds a batch that is not full before sending it to "
+                       "Zeek (CAF stream.max-batch-delay; CAF's default is 5000)");
 
   po::options_description redis("Redis");
   redis.add_options()("redis.url",
@@ -229,6 +234,8 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.broker.scheduler_policy = r.scheduler_policy;
   if (r.max_threads == 0) return fail("broker.max-threads: must be at least 1");
   c.broker.max_threads = r.max_threads;
+  if (r.max_batch_delay_us == 0) return fail("broker.max-batch-delay-us: must be at least 1");
+  c.broker.max_batch_delay_us = r.max_batch_delay_us;
 
   std::string why;
   auto url = RedisUrl::parse(r.redis_url, &why);

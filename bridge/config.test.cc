@@ -146,7 +146,8 @@ TEST_CASE("config: intel snapshot and streams") {
            {"--intel.group", ""},
            {"--intel.stream-count", "0"},
            {"--intel.stream-block-ms", "0"},
-           {"--intel.snapshot", "maybe"}}) {
+           {"--intel.snapshot", "maybe"},
+           {"--broker.max-batch-delay-us", "0"}}) {
     auto bad = parse(args);
     INFO(args[0], ": ", bad.message);
     CHECK(bad.outcome == ConfigOutcome::error);
