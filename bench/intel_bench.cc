@@ -246,11 +246,11 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   StopSignals signals;
   try {
-    Options o(
-        argc, argv,
-        {"--mode", "--peer", "--redis", "--channel", "--rate", "--messages", "--warmup",
-         "--indicators", "--sources", "--queue", "--timeout-s", "--caf-policy", "--caf-threads", "--batch-delay-us"},
-        {});
+    Options o(argc, argv,
+              {"--mode", "--peer", "--redis", "--channel", "--rate", "--messages", "--warmup",
+               "--indicators", "--sources", "--queue", "--timeout-s", "--caf-policy",
+               "--caf-threads", "--batch-delay-us"},
+              {});
     if (!o.has("--peer") || !o.has("--redis"))
       throw std::invalid_argument("give --peer HOST:PORT (the bridge) and --redis URL");
     return run(o);

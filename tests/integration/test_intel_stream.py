@@ -10,6 +10,8 @@ Run: /usr/bin/python3 tests/integration/test_intel_stream.py   (env: see harness
 """
 
 import json
+import os
+import subprocess
 import sys
 import time
 
@@ -89,6 +91,14 @@ def main():
                 xadd(redis, json.dumps(intel("live.example", "DOMAIN", source="stream-a")))
                 mgr.wait_for(lambda e: str(e[2][0]) == "live.example", "the live entry")
                 harness.wait_until(lambda: not pending(redis), 10, "the live entry acknowledged")
+                # The producer tool's --stream mode.
+                tool = os.path.join(harness.source_dir(), "tools", "zeek-intel")
+                r = subprocess.run([sys.executable, tool, "--redis", redis.url, "--stream", STREAM,
+                                    "add", "--type", "DOMAIN", "--source", "tool",
+                                    "tool.example"], capture_output=True, text=True, timeout=30)
+                checks.check(r.returncode == 0 and "added 1 indicator" in r.stdout,
+                             f"zeek-intel --stream: {r.stdout}{r.stderr}")
+                mgr.wait_for(lambda e: str(e[2][0]) == "tool.example", "the tool's entry")
 
                 # Redis restarts empty: the group is gone; the bridge creates it again.
                 redis.kill_hard()
