@@ -109,18 +109,26 @@ TEST_CASE("replay: requests during a replay queue exactly one more") {
 
 TEST_CASE("replay: waits for Redis and stops at once while it waits") {
   test::RedisServer redis;
-  redis.stop();
-  IntelReplay replay(options_for(redis));
+  auto conn = redis.client();
+  put(conn, "a", domain("late.example", "a"), unix_now());
+  // Redis refuses new connections (NOAUTH) until the password is cleared;
+  // this connection stays authenticated.
+  REQUIRE(conn.command({"CONFIG", "SET", "requirepass", "secret"}));
+  auto o = options_for(redis);
+  o.redis.backoff_max = std::chrono::milliseconds(50);
+  IntelReplay replay(o);
   replay.request();
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  redis.start();
-  {
-    auto conn = redis.client();
-    put(conn, "a", domain("late.example", "a"), unix_now());
-  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(replay.finished() == 0);
+  REQUIRE(conn.command({"CONFIG", "SET", "requirepass", ""}));
   auto got = take(replay, 1);
   REQUIRE(got.size() == 1);
   CHECK(got[0].indicator == Value("late.example"));
+
+  // Stopping while it waits for Redis again returns at once.
+  REQUIRE(conn.command({"CONFIG", "SET", "requirepass", "secret"}));
+  replay.request();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto t0 = std::chrono::steady_clock::now();
   replay.stop();
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
