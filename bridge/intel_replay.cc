@@ -16,6 +16,12 @@ bool is_string(const redisReply* r) {
   return r != nullptr && r->type == REDIS_REPLY_STRING;
 }
 
+// Deletes a field only if it still holds `value`: a producer may have added
+// the indicator again (with a new expiry) since the replay read it.
+constexpr std::string_view prune_script =
+    "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+    "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
+
 }  // namespace
 
 IntelReplay::IntelReplay(ReplayOptions options)
@@ -23,7 +29,8 @@ IntelReplay::IntelReplay(ReplayOptions options)
       queue_(options_.max_queued),
       worker_("intel snapshot replay", options_.redis),
       replays_(counters().get("intel_replays")),
-      skipped_expired_(counters().get("intel_replay_skipped", "expired")) {
+      skipped_expired_(counters().get("intel_replay_skipped", "expired")),
+      pruned_(counters().get("intel_snapshot_pruned")) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -131,6 +138,8 @@ IntelReplay::Pass IntelReplay::replay_source(const std::string& source, size_t& 
         if (why == "expired") {
           ++expired_;
           ++skipped_expired_;
+          if (!prune(key, text(*pairs.element[i]), text(*pairs.element[i + 1])))
+            return worker_.stopping() ? Pass::stopped : Pass::retry;
         } else {
           ++invalid_;
           reject(
@@ -144,6 +153,18 @@ IntelReplay::Pass IntelReplay::replay_source(const std::string& source, size_t& 
     }
   } while (cursor != "0");
   return Pass::done;
+}
+
+bool IntelReplay::prune(const std::string& key, std::string_view field, std::string_view value) {
+  RedisReply reply = worker_.conn()->command({"EVAL", prune_script, "1", key, field, value});
+  if (!reply) return false;
+  if (auto error = reply_error(*reply)) {
+    // An ACL without EVAL, say: the entry stays, and is skipped again.
+    log_debug("intel snapshot replay: cannot prune an expired entry of ", key, ": ", *error);
+  } else if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
+    ++pruned_;
+  }
+  return true;
 }
 
 }  // namespace zrb

@@ -13,13 +13,19 @@
 // every peer connected at the time). If Redis fails during a replay, it
 // starts again from the beginning after a backoff.
 //
+// Expired entries are skipped and deleted from the snapshot (only if they
+// still hold what was read, so a concurrent re-add survives).
+//
 // Counters: intel_replays (finished), intel_replay_skipped{expired},
+// intel_snapshot_pruned (expired entries deleted),
 // rejected{intel_snapshot_invalid} (a value that is not a valid item);
 // the main thread counts intel_replayed (indicators published).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -65,6 +71,7 @@ class IntelReplay {
   enum class Pass { done, retry, stopped };
   Pass replay_once(std::string* trouble);
   Pass replay_source(const std::string& source, size_t& queued, std::string* trouble);
+  bool prune(const std::string& key, std::string_view field, std::string_view value);
 
   const ReplayOptions options_;
   EventQueue<IntelUpdate> queue_;
@@ -74,6 +81,7 @@ class IntelReplay {
   uint64_t expired_ = 0, invalid_ = 0;  // this pass
   std::atomic<uint64_t>& replays_;
   std::atomic<uint64_t>& skipped_expired_;
+  std::atomic<uint64_t>& pruned_;
   std::thread thread_;  // last: starts after everything above exists
 };
 

@@ -60,6 +60,7 @@ TEST_CASE("replay: every source's current, unexpired indicators, with the remain
 
   test::Delta expired("intel_replay_skipped", "expired");
   test::Delta invalid("rejected", "intel_snapshot_invalid");
+  test::Delta pruned("intel_snapshot_pruned");
   IntelReplay replay(options_for(redis));
   std::vector<IntelUpdate> none;
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -73,6 +74,10 @@ TEST_CASE("replay: every source's current, unexpired indicators, with the remain
   CHECK(replay.poll(more, 10) == 0);
   CHECK(expired() == 1);
   CHECK(invalid() == 1);
+  // The expired entry was deleted from the snapshot; the invalid one is left.
+  auto left = conn.command({"HLEN", "zeek:intel:snapshot:b"});
+  REQUIRE(left);
+  CHECK(left->integer == 2);
   bool found = false;
   for (const auto& u : got) {
     if (u.indicator == Value("b.example")) {
@@ -83,6 +88,7 @@ TEST_CASE("replay: every source's current, unexpired indicators, with the remain
     CHECK(u.indicator != Value("gone.example"));
   }
   CHECK(found);
+  CHECK(pruned() == 1);
 }
 
 TEST_CASE("replay: requests during a replay queue exactly one more") {
