@@ -150,11 +150,14 @@ def main():
         checks.check(sub is not None and isinstance(sub[2][0], ipaddress.IPv4Network),
                      "subnet replayed typed")
 
+        checks.check(field("DOMAIN", "short.example") not in snapshot(redis, "feed-c"),
+                     "the expired indicator was deleted from the snapshot by the replay")
         result = bridge.stop()
         checks.check(result.exit_code == 0, f"bridge exit code {result.exit_code}")
         checks.check(result.counter("intel_replays") >= 2, "replays counted")
         checks.check(result.counter("intel_replayed") >= 7, "replayed indicators counted")
         checks.check(result.counter("intel_replay_skipped{expired}") >= 1, "expired counted")
+        checks.check(result.counter("intel_snapshot_pruned") >= 1, "pruned counted")
     return checks.finish()
 
 
