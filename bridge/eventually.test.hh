@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <thread>
+#include <vector>
 
 namespace zrb::test {
 
@@ -16,6 +17,21 @@ inline bool eventually(const std::function<bool()>& condition,
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+/// Polls `source` (anything with poll(std::vector<T>&, size_t max)) a few
+/// items at a time until `n` arrived or `limit` passed; returns what came.
+template <class T, class Source>
+std::vector<T> take(Source& source, size_t n,
+                    std::chrono::steady_clock::duration limit = std::chrono::seconds(10)) {
+  std::vector<T> out;
+  eventually(
+      [&] {
+        source.poll(out, 3);
+        return out.size() >= n;
+      },
+      limit);
+  return out;
 }
 
 }  // namespace zrb::test

@@ -35,16 +35,6 @@ IntelUpdate domain(std::string name, std::string source, double expire = 0) {
   return u;
 }
 
-// Takes what the replay queues until `n` arrived or 10 s passed.
-std::vector<IntelUpdate> take(IntelReplay& replay, size_t n) {
-  std::vector<IntelUpdate> out;
-  test::eventually([&] {
-    replay.poll(out, 3);
-    return out.size() >= n;
-  });
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("replay: every source's current, unexpired indicators, with the remaining expiry") {
@@ -67,7 +57,7 @@ TEST_CASE("replay: every source's current, unexpired indicators, with the remain
   CHECK(replay.poll(none, 10) == 0);  // nothing before a request
 
   replay.request();
-  auto got = take(replay, 41);
+  auto got = test::take<IntelUpdate>(replay, 41);
   REQUIRE(got.size() == 41);
   REQUIRE(test::eventually([&] { return replay.finished() == 1; }));
   std::vector<IntelUpdate> more;
@@ -104,7 +94,7 @@ TEST_CASE("replay: requests during a replay queue exactly one more") {
   replay.request();
   replay.request();
   replay.request();
-  auto rest = take(replay, 59);
+  auto rest = test::take<IntelUpdate>(replay, 59);
   CHECK(first.size() + rest.size() == 60);
   REQUIRE(test::eventually([&] { return replay.finished() == 2; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -127,7 +117,7 @@ TEST_CASE("replay: waits for Redis and stops at once while it waits") {
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(replay.finished() == 0);
   REQUIRE(conn.command({"CONFIG", "SET", "requirepass", ""}));
-  auto got = take(replay, 1);
+  auto got = test::take<IntelUpdate>(replay, 1);
   REQUIRE(got.size() == 1);
   CHECK(got[0].indicator == Value("late.example"));
 

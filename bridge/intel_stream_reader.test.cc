@@ -30,15 +30,6 @@ std::string xadd(RedisContext& conn, std::string_view stream, std::string_view f
   return std::string(reply->str, reply->len);
 }
 
-std::vector<IntelStreamEntry> take(IntelStreamReader& reader, size_t n) {
-  std::vector<IntelStreamEntry> out;
-  test::eventually([&] {
-    reader.poll(out, 10);
-    return out.size() >= n;
-  });
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("stream reader: this consumer's pending entries first, then new ones; never acks") {
@@ -56,7 +47,7 @@ TEST_CASE("stream reader: this consumer's pending entries first, then new ones; 
   std::string fresh = xadd(conn, "s2", "other-field", "x");
 
   IntelStreamReader reader(options_for(redis));
-  auto got = take(reader, 5);
+  auto got = test::take<IntelStreamEntry>(reader, 5);
   REQUIRE(got.size() == 5);
   // Pending of "me" in order (the deleted one flagged), then the new entry of s2.
   CHECK(got[0].id == old[0]);
@@ -71,7 +62,7 @@ TEST_CASE("stream reader: this consumer's pending entries first, then new ones; 
   CHECK_FALSE(got[4].deleted);
 
   std::string live = xadd(conn, "s1", "intel", "live");
-  auto more = take(reader, 1);
+  auto more = test::take<IntelStreamEntry>(reader, 1);
   REQUIRE(more.size() == 1);
   CHECK(more[0].id == live);
   // The reader never acknowledges: that is the main thread's job after hand-over.
@@ -91,7 +82,7 @@ TEST_CASE("stream reader: resumes after Redis restarts empty (group created agai
     auto conn = redis.client();
     xadd(conn, "s1", "intel", "before");
   }
-  REQUIRE(take(reader, 1).size() == 1);
+  REQUIRE(test::take<IntelStreamEntry>(reader, 1).size() == 1);
   redis.kill();
   redis.start();
   auto conn = redis.client();
@@ -100,7 +91,7 @@ TEST_CASE("stream reader: resumes after Redis restarts empty (group created agai
   // XADD may come before or after the reader creates the group again: from
   // ID 0, it is read either way.
   id = xadd(conn, "s1", "intel", "after");
-  got = take(reader, 1);
+  got = test::take<IntelStreamEntry>(reader, 1);
   REQUIRE(got.size() == 1);
   CHECK(got[0].id == id);
   CHECK(got[0].payload == std::optional<std::string>("after"));

@@ -226,9 +226,14 @@ def main():
     return checks.finish("typed intel for 11 types, rejections, generic messages, Redis restart")
 
 
-if __name__ == "__main__":
+def run(test_main):
+    """Exits with `test_main`'s code; a TestError (a wait ran out) is a failure."""
     try:
-        sys.exit(main())
+        sys.exit(test_main())
     except TestError as e:
         print(f"FAIL: {e}")
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    run(main)

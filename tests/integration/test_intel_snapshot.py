@@ -11,12 +11,11 @@ import datetime
 import ipaddress
 import json
 import re
-import sys
 import time
 
 import harness
-from harness import Bridge, Checks, RedisServer, TestError
-from test_intel import Manager, intel
+from harness import Bridge, Checks, RedisServer
+from test_intel import Manager, intel, run
 
 PREFIX = "zeek:intel:snapshot:"
 SOURCES = "zeek:intel:sources"
@@ -166,8 +165,4 @@ def bridge_peers_lost(bridge):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except TestError as e:
-        print(f"FAIL: {e}")
-        sys.exit(1)
+    run(main)

@@ -16,8 +16,8 @@ import sys
 import time
 
 import harness
-from harness import Bridge, Checks, RedisServer, TestError
-from test_intel import Manager, intel
+from harness import Bridge, Checks, RedisServer
+from test_intel import Manager, intel, run
 
 STREAM = "zeek:intel:stream"
 GROUP = "zeek-redis-bridge"
@@ -121,8 +121,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except TestError as e:
-        print(f"FAIL: {e}")
-        sys.exit(1)
+    run(main)
