@@ -115,6 +115,8 @@ class BrokerTransport final : public Transport {
     else
       cfg.set("scheduler.policy", caf::atom("sharing"));
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.max_threads));
+    cfg.set("stream.max-batch-delay",
+            caf::timespan(std::chrono::microseconds(opts.max_batch_delay_us)));
     return cfg;
   }
 

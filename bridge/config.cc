@@ -24,6 +24,7 @@ struct Raw {
   size_t broker_queue = 1024;
   std::string scheduler_policy;
   unsigned max_threads = 1;
+  unsigned max_batch_delay_us = 0;
   std::string redis_url;
   size_t batch_size = 512;
   unsigned batch_delay_ms = 10;
@@ -48,6 +49,12 @@ struct Raw {
   std::string in_topic, intel_topic, intel_error_stream;
   bool no_intel = false;
   size_t intel_max_bytes = 0, intel_max_batch = 0;
+  bool intel_snapshot = true;
+  std::string snapshot_prefix, snapshot_sources;
+  std::vector<std::string> intel_streams;
+  std::string intel_group, intel_consumer, intel_stream_field;
+  size_t intel_stream_count = 0;
+  unsigned intel_stream_block_ms = 0;
   std::string log_level;
   std::string log_file;
   unsigned stats_interval = 60;
@@ -81,6 +88,10 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "CAF scheduler: sharing (as Zeek runs Broker) or stealing")(
       "broker.max-threads", po::value(&r.max_threads)->default_value(d.broker.max_threads),
       "CAF worker threads");
+  broker.add_options()("broker.max-batch-delay-us",
+                       po::value(&r.max_batch_delay_us)->default_value(d.broker.max_batch_delay_us),
+                       "longest time Broker holds a batch that is not full before sending it to "
+                       "Zeek (CAF stream.max-batch-delay; CAF's default is 5000)");
 
   po::options_description redis("Redis");
   redis.add_options()("redis.url",
@@ -172,6 +183,31 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "intel.max-batch",
       po::value(&r.intel_max_batch)->default_value(d.inbound.intel_limits.max_batch),
       "most indicators in one intel message");
+  inbound.add_options()(
+      "intel.snapshot", po::value(&r.intel_snapshot)->default_value(d.inbound.snapshot.enabled),
+      "keep the current indicator set in Redis and replay it to every Zeek peer that connects "
+      "(true/false)")("intel.snapshot-prefix",
+                      po::value(&r.snapshot_prefix)->default_value(d.inbound.snapshot.prefix),
+                      "snapshot hash of source S: this prefix + S")(
+      "intel.snapshot-sources-key",
+      po::value(&r.snapshot_sources)->default_value(d.inbound.snapshot.sources_key),
+      "set naming the sources in the snapshot")(
+      "intel.stream", po::value(&r.intel_streams)->composing(),
+      "Redis stream carrying intel JSON, read through a consumer group (repeatable; default: "
+      "none)")("intel.group", po::value(&r.intel_group)->default_value(d.inbound.streams.group),
+               "consumer group of the intel streams")(
+      "intel.consumer", po::value(&r.intel_consumer),
+      "this bridge's consumer name in the group (default: the host name)")(
+      "intel.stream-field",
+      po::value(&r.intel_stream_field)->default_value(d.inbound.streams.field),
+      "stream entry field holding the intel JSON")(
+      "intel.stream-count",
+      po::value(&r.intel_stream_count)->default_value(d.inbound.streams.count),
+      "entries per XREADGROUP")(
+      "intel.stream-block-ms",
+      po::value(&r.intel_stream_block_ms)
+          ->default_value(static_cast<unsigned>(d.inbound.streams.block.count())),
+      "how long one XREADGROUP waits for new entries");
 
   po::options_description daemon("Daemon");
   daemon.add_options()("log.level", po::value(&r.log_level)->default_value("info"),
@@ -224,6 +260,8 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.broker.scheduler_policy = r.scheduler_policy;
   if (r.max_threads == 0) return fail("broker.max-threads: must be at least 1");
   c.broker.max_threads = r.max_threads;
+  if (r.max_batch_delay_us == 0) return fail("broker.max-batch-delay-us: must be at least 1");
+  c.broker.max_batch_delay_us = r.max_batch_delay_us;
 
   std::string why;
   auto url = RedisUrl::parse(r.redis_url, &why);
@@ -286,6 +324,26 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.inbound.intel_limits.max_batch = r.intel_max_batch;
   for (const auto& ch : c.inbound.intel_channels)
     if (ch.empty()) return fail("intel.channel: must not be empty");
+  c.inbound.snapshot.enabled = r.intel_snapshot;
+  if (r.snapshot_prefix.empty()) return fail("intel.snapshot-prefix: must not be empty");
+  c.inbound.snapshot.prefix = r.snapshot_prefix;
+  if (r.snapshot_sources.empty()) return fail("intel.snapshot-sources-key: must not be empty");
+  if (r.snapshot_sources.rfind(r.snapshot_prefix, 0) == 0)
+    return fail("intel.snapshot-sources-key: must not start with intel.snapshot-prefix ('" +
+                r.snapshot_prefix + "'), or a source could be named like it");
+  c.inbound.snapshot.sources_key = r.snapshot_sources;
+  for (const auto& st : r.intel_streams)
+    if (st.empty()) return fail("intel.stream: must not be empty");
+  c.inbound.streams.streams = r.intel_streams;
+  if (r.intel_group.empty()) return fail("intel.group: must not be empty");
+  c.inbound.streams.group = r.intel_group;
+  c.inbound.streams.consumer = r.intel_consumer;
+  if (r.intel_stream_field.empty()) return fail("intel.stream-field: must not be empty");
+  c.inbound.streams.field = r.intel_stream_field;
+  if (r.intel_stream_count == 0) return fail("intel.stream-count: must be at least 1");
+  c.inbound.streams.count = r.intel_stream_count;
+  if (r.intel_stream_block_ms == 0) return fail("intel.stream-block-ms: must be at least 1");
+  c.inbound.streams.block = std::chrono::milliseconds(r.intel_stream_block_ms);
   for (const auto& ch : c.inbound_channels)
     if (ch.empty()) return fail("redis-in.channel: must not be empty");
 

@@ -147,3 +147,38 @@ TEST_CASE("config: buffer limits, overflow policy and spool") {
     CHECK(e.message.find(std::string(bad[0]).substr(2)) != std::string::npos);
   }
 }
+
+TEST_CASE("config: intel snapshot and streams") {
+  auto d = parse({});
+  REQUIRE(d.outcome == ConfigOutcome::run);
+  CHECK(d.config.inbound.snapshot.enabled);
+  CHECK(d.config.inbound.snapshot.prefix == "zeek:intel:snapshot:");
+  CHECK(d.config.inbound.streams.streams.empty());
+  TempFile file(
+      "[intel]\nsnapshot = false\nsnapshot-prefix = i:\nstream = s1\nstream = s2\n"
+      "group = g\nconsumer = c\nstream-count = 7\nstream-block-ms = 50\n");
+  auto p = parse({"--config", file.path.c_str()});
+  REQUIRE(p.outcome == ConfigOutcome::run);
+  const auto& in = p.config.inbound;
+  CHECK_FALSE(in.snapshot.enabled);
+  CHECK(in.snapshot.prefix == "i:");
+  CHECK(in.streams.streams == std::vector<std::string>{"s1", "s2"});
+  CHECK(in.streams.group == "g");
+  CHECK(in.streams.consumer == "c");
+  CHECK(in.streams.count == 7);
+  CHECK(in.streams.block == std::chrono::milliseconds(50));
+  for (auto args : std::vector<std::vector<const char*>>{
+           {"--intel.snapshot-prefix", ""},
+           {"--intel.snapshot-prefix", "zeek:intel:"},  // the sources key would be in it
+           {"--intel.stream", ""},
+           {"--intel.group", ""},
+           {"--intel.stream-count", "0"},
+           {"--intel.stream-block-ms", "0"},
+           {"--intel.snapshot", "maybe"},
+           {"--broker.max-batch-delay-us", "0"}}) {
+    auto bad = parse(args);
+    INFO(args[0], ": ", bad.message);
+    CHECK(bad.outcome == ConfigOutcome::error);
+    CHECK(bad.message.find(args[0] + 2) != std::string::npos);
+  }
+}

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "counters.hh"
+#include "intel_replay.hh"
+#include "intel_stream_reader.hh"
 #include "log.hh"
 #include "log_forwarder.hh"
 #include "redis_inbound.hh"
@@ -98,6 +100,33 @@ int run_daemon(const Config& config) {
     }
   }
   std::vector<RedisMessage> messages;
+
+  // Intel beyond pub/sub: the snapshot replayed to every Zeek peer that
+  // connects (intel_replay.hh), and intel streams read through a consumer
+  // group (intel_stream_reader.hh); each on a connection of its own.
+  std::unique_ptr<IntelReplay> replay;
+  std::unique_ptr<IntelStreamReader> intel_streams;
+  {
+    const auto& in = config.inbound;
+    bool intel = !in.intel_channels.empty() || !in.streams.streams.empty();
+    if (intel && !inbound) inbound = std::make_unique<RedisInbound>(in, *transport, writer);
+    WorkerOptions wo;
+    wo.url = config.writer.url;
+    wo.backoff_max = config.writer.backoff_max;
+    if (intel && in.snapshot.enabled) {
+      replay = std::make_unique<IntelReplay>(ReplayOptions{wo, in.snapshot});
+      transport->on_peer_change([&replay](const PeerChange& change) {
+        if (change.kind == PeerChange::Kind::added) replay->request();
+      });
+    }
+    if (!in.streams.streams.empty()) {
+      IntelStreamOptions so = in.streams;
+      so.redis = wo;
+      intel_streams = std::make_unique<IntelStreamReader>(std::move(so));
+    }
+  }
+  std::vector<IntelUpdate> replayed;
+  std::vector<IntelStreamEntry> entries;
   log_info("zeek-redis-bridge ", ZRB_VERSION, " running; writing to ", config.writer.url.masked());
 
   std::vector<Event> events;
@@ -119,8 +148,12 @@ int run_daemon(const Config& config) {
     }
     // Wait on Broker and on the subscribed Redis connection together, so
     // that a message from either is handled as soon as it arrives.
-    pollfd fds[2] = {{transport->fd(), POLLIN, 0}, {subscriber ? subscriber->fd() : -1, POLLIN, 0}};
-    ::poll(fds, subscriber ? 2 : 1, static_cast<int>(timeout.count()));
+    pollfd fds[4] = {
+        {transport->fd(), POLLIN, 0},
+        {subscriber ? subscriber->fd() : -1, POLLIN, 0},
+        {replay ? replay->fd() : -1, POLLIN, 0},
+        {intel_streams && transport->peer_count() > 0 ? intel_streams->fd() : -1, POLLIN, 0}};
+    ::poll(fds, 4, static_cast<int>(timeout.count()));
     events.clear();
     transport->receive(events, events_per_turn, std::chrono::milliseconds(0));
     for (auto& ev : events) handle(std::move(ev));
@@ -128,6 +161,18 @@ int run_daemon(const Config& config) {
       messages.clear();
       subscriber->poll(messages, events_per_turn);
       for (auto& m : messages) inbound->handle(std::move(m));
+    }
+    if (replay) {
+      replayed.clear();
+      replay->poll(replayed, events_per_turn);
+      for (const auto& u : replayed) inbound->replay(u);
+    }
+    // Stream intel is taken only while a Zeek peer listens: until then it
+    // stays unacknowledged in Redis (and in the reader's bounded queue).
+    if (intel_streams && transport->peer_count() > 0) {
+      entries.clear();
+      intel_streams->poll(entries, events_per_turn);
+      for (const auto& e : entries) inbound->handle(e);
     }
     writer.poll();
     if (g_reopen_log.exchange(false)) {
@@ -156,6 +201,10 @@ int run_daemon(const Config& config) {
     for (auto& ev : events) handle(std::move(ev));
   }
   if (subscriber) subscriber->stop();
+  // Entries queued but not handled stay pending in their group: the next
+  // start delivers them.
+  if (intel_streams) intel_streams->stop();
+  if (replay) replay->stop();
   inbound.reset();
   transport.reset();
   auto left = writer.drain(deadline);

@@ -18,6 +18,19 @@ struct CommandDeleter {
 // The longest command built here: XADD key MAXLEN ~ N * field json.
 constexpr size_t max_args = 8;
 
+// Accounts for one record of `commands` commands just formatted into the
+// batch, extending the last run if it is of the same path and key.
+void count_record(CommandBatch& batch, std::string_view path, std::string_view key,
+                  size_t commands) {
+  if (batch.runs.empty() || batch.runs.back().key != key || batch.runs.back().path != path ||
+      batch.runs.back().commands_per_record != commands) {
+    batch.runs.push_back(CommandBatch::Run{std::string(path), std::string(key), commands, 0});
+  }
+  ++batch.runs.back().records;
+  batch.commands += commands;
+  ++batch.records;
+}
+
 }  // namespace
 
 void CommandBatch::clear() {
@@ -71,14 +84,14 @@ size_t append_record(CommandBatch& batch, const Route& route, std::string_view j
     case RouteKind::drop:
       return 0;
   }
-  if (batch.runs.empty() || batch.runs.back().key != route.key ||
-      batch.runs.back().path != route.path || batch.runs.back().commands_per_record != commands) {
-    batch.runs.push_back(CommandBatch::Run{route.path, route.key, commands, 0});
-  }
-  ++batch.runs.back().records;
-  batch.commands += commands;
-  ++batch.records;
+  count_record(batch, route.path, route.key, commands);
   return commands;
+}
+
+void append_command(CommandBatch& batch, std::string_view path, std::string_view key,
+                    std::initializer_list<std::string_view> argv) {
+  format_command(batch.resp, argv);
+  count_record(batch, path, key, 1);
 }
 
 }  // namespace zrb

@@ -52,4 +52,11 @@ void format_command(std::string& out, std::initializer_list<std::string_view> ar
 /// commands it appended.
 size_t append_record(CommandBatch& batch, const Route& route, std::string_view json);
 
+/// Appends one arbitrary command to `batch` as one record of `path` (for
+/// counters and error messages) on `key`: the intel snapshot's HSET/HDEL
+/// and the intel stream's XACK, which must be written in order with the
+/// records before them.
+void append_command(CommandBatch& batch, std::string_view path, std::string_view key,
+                    std::initializer_list<std::string_view> argv);
+
 }  // namespace zrb

@@ -146,3 +146,20 @@ TEST_CASE("a batch runs in Redis as built: every kind, binary-safe") {
 }
 
 }  // namespace zrb
+
+namespace zrb {
+
+TEST_CASE("append_command: one arbitrary command, one record of its own run") {
+  CommandBatch batch;
+  append_command(batch, "intel-ack", "s", {"XACK", "s", "g", "1-1"});
+  append_command(batch, "intel-ack", "s", {"XACK", "s", "g", "1-2"});
+  append_command(batch, "intel-snapshot", "k", {"HSET", "k", std::string_view("f\0x", 3), "v"});
+  CHECK(batch.records == 3);
+  CHECK(batch.commands == 3);
+  REQUIRE(batch.runs.size() == 2);
+  CHECK(batch.runs[0].records == 2);
+  CHECK(batch.runs[1].path == "intel-snapshot");
+  CHECK(batch.resp.find(std::string("$3\r\nf\0x\r\n", 9)) != std::string::npos);
+}
+
+}  // namespace zrb

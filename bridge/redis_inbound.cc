@@ -42,14 +42,18 @@ RedisInbound::RedisInbound(InboundOptions options, Transport& transport, RedisWr
       error_route_(make_error_route(options_)),
       published_messages_(counters().get("redis_in_published", "message")),
       intel_added_(counters().get("intel_published", "add")),
-      intel_removed_(counters().get("intel_published", "remove")) {}
+      intel_removed_(counters().get("intel_published", "remove")),
+      intel_replayed_(counters().get("intel_replayed")),
+      stream_acks_(counters().get("intel_stream_acks")) {
+  if (options_.snapshot.enabled) snapshot_.emplace(options_.snapshot, errors_);
+}
 
 void RedisInbound::handle(RedisMessage&& msg) {
   // Intel comes on its channels by SUBSCRIBE; a pattern that happens to
   // match an intel channel delivers a generic copy as well, which is what
   // whoever configured that pattern asked for.
   if (msg.pattern.empty() && intel_channels_.count(msg.channel) > 0) {
-    handle_intel(msg);
+    handle_intel(msg.payload, Origin{msg.channel, {}, {}});
     return;
   }
   ++published_messages_;
@@ -58,10 +62,36 @@ void RedisInbound::handle(RedisMessage&& msg) {
       Vector{std::move(msg.channel), std::move(msg.pattern), std::move(msg.payload)});
 }
 
-void RedisInbound::handle_intel(const RedisMessage& msg) {
-  auto parsed = parse_intel_message(msg.payload, options_.intel_limits);
-  for (const auto& u : parsed.updates) publish_update(u);
-  for (const auto& r : parsed.rejections) report(msg, r);
+void RedisInbound::handle(const IntelStreamEntry& entry) {
+  Origin origin{{}, entry.stream, entry.id};
+  if (entry.payload) {
+    handle_intel(*entry.payload, origin);
+  } else if (!entry.deleted) {
+    report(origin,
+           IntelRejection{"missing_field",
+                          "the stream entry has no field '" + options_.streams.field + "'", ""});
+  }
+  // After the events were handed to Broker and after the error stream
+  // entry and snapshot updates were queued: the writer runs commands in
+  // order, so the XACK cannot reach Redis before them.
+  ++stream_acks_;
+  errors_.append_command("intel-ack", entry.stream,
+                         {"XACK", entry.stream, options_.streams.group, entry.id});
+}
+
+void RedisInbound::replay(const IntelUpdate& u) {
+  ++intel_replayed_;
+  publish_update(u);
+}
+
+void RedisInbound::handle_intel(std::string_view payload, const Origin& origin) {
+  auto parsed = parse_intel_message(payload, options_.intel_limits);
+  for (const auto& u : parsed.updates) {
+    publish_update(u);
+    (u.action == IntelAction::add ? intel_added_ : intel_removed_)++;
+    if (snapshot_) snapshot_->record(u);
+  }
+  for (const auto& r : parsed.rejections) report(origin, r);
 }
 
 void RedisInbound::publish_update(const IntelUpdate& u) {
@@ -80,17 +110,22 @@ void RedisInbound::publish_update(const IntelUpdate& u) {
     args.push_back(u.desc);
     args.push_back(u.url);
     args.push_back(expire_span(u.expire));
-    ++intel_added_;
-  } else {
-    ++intel_removed_;
   }
   transport_.publish(options_.intel_topic, name, std::move(args));
 }
 
-void RedisInbound::report(const RedisMessage& msg, const IntelRejection& r) {
-  reject("intel_" + r.reason, "on channel '" + msg.channel + "': " + r.detail);
-  nlohmann::json entry{
-      {"reason", r.reason}, {"detail", r.detail}, {"channel", msg.channel}, {"item", r.item}};
+void RedisInbound::report(const Origin& origin, const IntelRejection& r) {
+  nlohmann::json entry{{"reason", r.reason}, {"detail", r.detail}};
+  if (origin.stream.empty()) {
+    reject("intel_" + r.reason, "on channel '" + std::string(origin.channel) + "': " + r.detail);
+    entry["channel"] = origin.channel;
+  } else {
+    reject("intel_" + r.reason, "in stream '" + std::string(origin.stream) + "' entry " +
+                                    std::string(origin.id) + ": " + r.detail);
+    entry["stream"] = origin.stream;
+    entry["id"] = origin.id;
+  }
+  entry["item"] = r.item;
   // dump() replaces bytes that are not UTF-8 instead of throwing: the item
   // is the producer's text, which may be anything.
   json_ = entry.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

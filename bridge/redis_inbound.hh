@@ -2,14 +2,20 @@
 // either intel (on an intel channel: validated, then published as typed
 // intel events) or a generic message (published as redis_message). Rejected
 // intel is logged, counted and reported back on a Redis error stream.
+// Intel stream entries take the same path and are then acknowledged; every
+// valid update is also recorded in the intel snapshot, and a snapshot
+// replay publishes its indicators the same way (without recording them).
 #pragma once
 
 #include <atomic>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "intel_message.hh"
+#include "intel_snapshot.hh"
+#include "intel_stream_reader.hh"
 #include "redis_subscriber.hh"
 #include "redis_writer.hh"
 #include "route.hh"
@@ -29,6 +35,10 @@ struct InboundOptions {
   /// Entries kept in the error stream (XADD MAXLEN ~).
   uint64_t intel_error_maxlen = 100000;
   IntelLimits intel_limits;
+  /// The snapshot of the current indicator set (intel_snapshot.hh).
+  SnapshotOptions snapshot;
+  /// Intel streams read through a consumer group; no streams: none.
+  IntelStreamOptions streams;
 };
 
 /// Names of the events this path publishes (docs/protocol.md).
@@ -43,10 +53,22 @@ class RedisInbound {
   /// Handles one message from the subscribed connection.
   void handle(RedisMessage&& msg);
 
+  /// Handles one intel stream entry, then acknowledges it (XACK through
+  /// the writer, after the records the entry caused).
+  void handle(const IntelStreamEntry& entry);
+
+  /// Publishes one indicator of a snapshot replay.
+  void replay(const IntelUpdate& u);
+
  private:
-  void handle_intel(const RedisMessage& msg);
+  /// Where intel came from, for the error stream: a channel, or a stream
+  /// entry (name and id).
+  struct Origin {
+    std::string_view channel, stream, id;
+  };
+  void handle_intel(std::string_view payload, const Origin& origin);
   void publish_update(const IntelUpdate& u);
-  void report(const RedisMessage& msg, const IntelRejection& r);
+  void report(const Origin& origin, const IntelRejection& r);
 
   InboundOptions options_;
   Transport& transport_;
@@ -54,9 +76,12 @@ class RedisInbound {
   std::set<std::string, std::less<>> intel_channels_;
   Route error_route_;
   std::string json_;
+  std::optional<IntelSnapshot> snapshot_;
   std::atomic<uint64_t>& published_messages_;
   std::atomic<uint64_t>& intel_added_;
   std::atomic<uint64_t>& intel_removed_;
+  std::atomic<uint64_t>& intel_replayed_;
+  std::atomic<uint64_t>& stream_acks_;
 };
 
 }  // namespace zrb

@@ -104,14 +104,32 @@ void RedisWriter::append(const Route& route, std::string_view json) {
     dropped_by_route_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (!accepting()) return;
+  append_record(open_, route, json);
+  appended();
+}
+
+void RedisWriter::append_command(std::string_view path, std::string_view key,
+                                 std::initializer_list<std::string_view> argv) {
+  if (!accepting()) return;
+  zrb::append_command(open_, path, key, argv);
+  appended();
+}
+
+// Before a record goes into the open batch: false (counted) once stopped.
+bool RedisWriter::accepting() {
   if (stopping_.load(std::memory_order_relaxed)) {
     dropped_at_shutdown_.fetch_add(1, std::memory_order_relaxed);
     if (!warned_after_stop_) log_warning("Redis writer stopped: dropping records appended after");
     warned_after_stop_ = true;
-    return;
+    return false;
   }
   if (open_.empty()) open_since_ = Clock::now();
-  append_record(open_, route, json);
+  return true;
+}
+
+// After a record went into the open batch: hand it off once full.
+void RedisWriter::appended() {
   if (open_.records >= options_.batch_size || open_.resp.size() >= options_.batch_max_bytes)
     hand_off(std::nullopt);
 }

@@ -135,6 +135,11 @@ class RedisWriter {
   /// Under `block`, waits while every buffer is full.
   void append(const Route& route, std::string_view json);
 
+  /// Queues one arbitrary command as one record of `path` on `key` (see
+  /// redis_command.hh), written in order with the records around it.
+  void append_command(std::string_view path, std::string_view key,
+                      std::initializer_list<std::string_view> argv);
+
   /// Hands off the open batch if `batch_delay` has passed since its first
   /// record. Cheap: call it every turn of the main loop.
   void maybe_flush(Clock::time_point now);
@@ -183,6 +188,8 @@ class RedisWriter {
   enum class Trouble { none, connection, reply };
 
   // Main thread.
+  bool accepting();
+  void appended();
   bool hand_off(std::optional<Clock::time_point> deadline, bool heed_stop_flag = true);
   bool memory_has_room(const CommandBatch& batch) const;
   size_t drop_oldest_queued();

@@ -82,6 +82,12 @@ struct BrokerOptions {
   std::string scheduler_policy = "sharing";
   /// CAF worker threads.
   unsigned max_threads = 1;
+  /// CAF's stream.max-batch-delay (microseconds): how long Broker holds a
+  /// batch that is not full before sending it to a peer. CAF's 5 ms default
+  /// is most of the latency of intel and messages to Zeek when traffic is
+  /// light; under load batches fill and leave at once (bench/RESULTS.md,
+  /// "Redis to Zeek intel").
+  unsigned max_batch_delay_us = 100;
 };
 
 /// Starts the Broker transport; throws std::runtime_error with a clear

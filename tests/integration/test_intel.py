@@ -66,6 +66,15 @@ class Manager:
                     return got
         raise TestError(f"no event for {what} within {timeout} s; got {harness.short(got)}")
 
+    def wait_for_path(self, redis):
+        """Probes until the whole path is up: the bridge's Redis subscription and our Broker
+        subscription reaching the bridge (indicator probe.example of source `probe`)."""
+        probe = json.dumps(intel("probe.example", "DOMAIN", source="probe"))
+        self.wait_for(lambda e: e[1] == "RedisBridge::intel_add" and e[2][0] == "probe.example",
+                      "the probe indicator",
+                      resend=lambda: redis.command("PUBLISH", "zeek:intel", probe))
+        self.events(0.5)  # drain duplicate probes
+
     def close(self):
         self.endpoint.shutdown()
 
@@ -99,13 +108,7 @@ def main():
                                                 "--redis-in.pattern", "feed:*"]) as bridge:
         mgr = Manager(bridge.port)
         try:
-            # Probe until the whole path is up: the bridge's Redis subscription and our Broker
-            # subscription reaching the bridge.
-            probe = json.dumps(intel("probe.example", "DOMAIN", source="probe"))
-            mgr.wait_for(lambda e: e[1] == "RedisBridge::intel_add" and e[2][0] == "probe.example",
-                         "the probe indicator",
-                         resend=lambda: redis.command("PUBLISH", "zeek:intel", probe))
-            mgr.events(0.5)  # drain duplicate probes
+            mgr.wait_for_path(redis)
 
             redis.command("PUBLISH", "zeek:intel", json.dumps(GOOD))
             got = []
@@ -223,9 +226,14 @@ def main():
     return checks.finish("typed intel for 11 types, rejections, generic messages, Redis restart")
 
 
-if __name__ == "__main__":
+def run(test_main):
+    """Exits with `test_main`'s code; a TestError (a wait ran out) is a failure."""
     try:
-        sys.exit(main())
+        sys.exit(test_main())
     except TestError as e:
         print(f"FAIL: {e}")
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    run(main)
