@@ -17,6 +17,7 @@
 
 #include "broker_data.hh"
 #include "counters.hh"
+#include "gauges.hh"
 #include "host_port.hh"
 #include "log.hh"
 #include "rejection.hh"
@@ -44,7 +45,7 @@ class BrokerTransport final : public Transport {
         subscriber_(endpoint_.make_subscriber({broker::topic{opts.topic}}, opts.queue_size)),
         status_(endpoint_.make_status_subscriber(true)),
         received_(counters().get("broker_messages_received")),
-        peers_gauge_(counters().get("broker_peers_connected")) {
+        peers_gauge_(gauges().get("broker_peers_connected")) {
     if (!opts.listen.empty()) {
       std::string host;
       uint16_t port = 0;
@@ -106,6 +107,13 @@ class BrokerTransport final : public Transport {
     o.forward = false;
     o.ignore_broker_conf = true;
     broker::configuration cfg{o};
+    // CAF's OpenSSL module reads these (what Zeek's broker::Manager sets
+    // from Broker::ssl_*); empty means unset.
+    cfg.openssl_certificate = opts.ssl_certificate;
+    cfg.openssl_key = opts.ssl_key;
+    cfg.openssl_passphrase = opts.ssl_passphrase;
+    cfg.openssl_cafile = opts.ssl_cafile;
+    cfg.openssl_capath = opts.ssl_capath;
     // Zeek runs Broker on CAF's sharing scheduler with one thread
     // (Broker::scheduler_policy, Broker::max_threads). CAF's default, work
     // stealing with max(4, cores) threads that poll when idle, cost the
@@ -162,14 +170,14 @@ class BrokerTransport final : public Transport {
         switch (st->code()) {
           case broker::sc::peer_added:
             ++peers_;
-            peers_gauge_ = peers_;
+            peers_gauge_ = static_cast<int64_t>(peers_);
             log_info("broker: peer added ", peer_name(*st));
             notify(PeerChange::Kind::added, peer_name(*st));
             break;
           case broker::sc::peer_lost:
           case broker::sc::peer_removed:
             if (peers_ > 0) --peers_;
-            peers_gauge_ = peers_;
+            peers_gauge_ = static_cast<int64_t>(peers_);
             log_warning("broker: peer lost ", peer_name(*st));
             notify(PeerChange::Kind::lost, peer_name(*st));
             break;
@@ -192,7 +200,7 @@ class BrokerTransport final : public Transport {
   broker::status_subscriber status_;
   size_t peers_ = 0;
   std::atomic<uint64_t>& received_;
-  std::atomic<uint64_t>& peers_gauge_;
+  std::atomic<int64_t>& peers_gauge_;
 };
 
 }  // namespace

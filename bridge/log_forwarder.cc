@@ -1,6 +1,7 @@
 #include "log_forwarder.hh"
 
 #include "counters.hh"
+#include "gauges.hh"
 #include "log.hh"
 #include "rejection.hh"
 
@@ -44,11 +45,21 @@ void LogForwarder::handle(Event&& ev) {
 
 void LogForwarder::on_schema(SchemaMessage&& msg) {
   auto key = stream_key(msg.schema.node, msg.schema.path);
+  if (streams_.size() >= protocol_limits_.max_streams && streams_.count(key) == 0) {
+    // Known streams keep working; only a new one is refused. The router's
+    // cache and the per-path counters grow with the streams, so this bounds
+    // them too.
+    reject("too_many_streams", "schema for '" + msg.schema.path + "' from '" + msg.schema.node +
+                                   "': already " + std::to_string(streams_.size()) +
+                                   " streams (limits.max-streams)");
+    return;
+  }
   auto [it, fresh] = streams_.try_emplace(std::move(key));
   if (fresh) {
     log_info("schema for '", msg.schema.path, "' from '", msg.schema.node,
              "': ", msg.schema.columns.size(), " columns, Zeek ", msg.schema.zeek_version);
     it->second.received = &counters().get("records_received", msg.schema.path);
+    gauges().get("log_streams") = static_cast<int64_t>(streams_.size());
   } else {
     log_debug("schema for '", msg.schema.path, "' from '", msg.schema.node, "' renewed");
   }
