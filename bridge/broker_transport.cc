@@ -33,10 +33,6 @@ std::string peer_name(const broker::status& s) {
   return "(unknown peer)";
 }
 
-// Zeek's event message: [protocol version, message type, [name, args, ...]].
-// Zeek 6 and later append a metadata list after args; it is ignored here.
-constexpr broker::count zeek_message_event = 1;
-
 class BrokerTransport final : public Transport {
  public:
   explicit BrokerTransport(const BrokerOptions& opts)
@@ -129,15 +125,8 @@ class BrokerTransport final : public Transport {
   bool decode(const broker::data_message& msg, std::vector<Event>& out) {
     const auto& topic = broker::get_topic(msg).string();
     const auto& d = broker::get_data(msg);
-    const broker::vector* event = nullptr;
-    if (auto msg_vec = caf::get_if<broker::vector>(&d); msg_vec && msg_vec->size() >= 3) {
-      auto type = caf::get_if<broker::count>(&(*msg_vec)[1]);
-      auto body = caf::get_if<broker::vector>(&(*msg_vec)[2]);
-      if (type && *type == zeek_message_event && body && body->size() >= 2 &&
-          caf::get_if<std::string>(&(*body)[0]) && caf::get_if<broker::vector>(&(*body)[1]))
-        event = body;
-    }
-    if (event == nullptr) {
+    auto event = as_zeek_event(d);
+    if (event.name == nullptr) {
       // Described from the converted value: describe() stays short however
       // large the message is, where broker::to_string would render all of it.
       Value shown;
@@ -145,8 +134,8 @@ class BrokerTransport final : public Transport {
       reject("not_an_event", "message on '" + topic + "' is not a Zeek event: " + describe(shown));
       return false;
     }
-    const auto& name = caf::get<std::string>((*event)[0]);
-    const auto& args = caf::get<broker::vector>((*event)[1]);
+    const auto& name = *event.name;
+    const auto& args = *event.args;
     Event ev;
     ev.topic = topic;
     ev.name = name;
