@@ -29,7 +29,8 @@ LogForwarder::LogForwarder(Router& router, RedisWriter& writer, TimeFormat times
       protocol_limits_(protocol),
       records_received_(counters().get("records_received")),
       records_dropped_(counters().get("records_dropped", "route")),
-      batches_received_(counters().get("batches_received")) {}
+      batches_received_(counters().get("batches_received")),
+      bytes_converted_(counters().get("bytes_converted")) {}
 
 void LogForwarder::handle(Event&& ev) {
   auto decoded = decode_log_event(std::move(ev), protocol_limits_);
@@ -85,6 +86,7 @@ void LogForwarder::on_batch(BatchMessage&& msg) {
     records_dropped_ += msg.records.size();
     return;
   }
+  uint64_t bytes = 0;  // counted once per batch: one atomic add, not one per record
   for (size_t i = 0; i < msg.records.size(); ++i) {
     auto record = msg.records[i].get_if<Vector>();
     if (record == nullptr) {
@@ -101,8 +103,10 @@ void LogForwarder::on_batch(BatchMessage&& msg) {
                                     "' from '" + msg.node + "': " + why_);
       continue;
     }
+    bytes += json_.size();
     writer_.append(route, json_);
   }
+  bytes_converted_ += bytes;
 }
 
 }  // namespace zrb

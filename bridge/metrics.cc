@@ -31,6 +31,8 @@ constexpr Family families[] = {
     {"records_received", true, "path_records_received", "path",
      "Log records received from Zeek, per log path."},
     {"batches_received", false, "batches_received", "", "log_batch events received."},
+    {"bytes_converted", false, "bytes_converted", "",
+     "Bytes of JSON converted from received records and handed to the Redis writer."},
     {"records_written", false, "records_written", "", "Records Redis acknowledged."},
     {"path_records_written", true, "path_records_written", "path",
      "Records Redis acknowledged, per log path."},

@@ -127,6 +127,9 @@ def main():
                     ("zrb_broker_peers_connected", ""): 1,
                     ("zrb_log_streams", ""): 2,
                 }
+                # Every record's JSON line, as Zeek wrote it, is what was converted.
+                expect[("zrb_bytes_converted_total", "")] = sum(
+                    len(l) for l in log.json_lines[:n1 + n2])
                 for key, want in expect.items():
                     got = v.get(key)
                     checks.check(got == want, f"{key[0]}{key[1]} = {got}, expected {want}")
