@@ -170,6 +170,19 @@ DecodeError from_broker(const broker::data& d, Value& out, size_t max_depth) {
   return DecodeError::none;
 }
 
+ZeekEventView as_zeek_event(const broker::data& d) {
+  constexpr broker::count zeek_message_event = 1;
+  auto msg = caf::get_if<broker::vector>(&d);
+  if (!msg || msg->size() < 3) return {};
+  auto type = caf::get_if<broker::count>(&(*msg)[1]);
+  auto body = caf::get_if<broker::vector>(&(*msg)[2]);
+  if (!type || *type != zeek_message_event || !body || body->size() < 2) return {};
+  auto name = caf::get_if<std::string>(&(*body)[0]);
+  auto args = caf::get_if<broker::vector>(&(*body)[1]);
+  if (!name || !args) return {};
+  return {name, args};
+}
+
 broker::data to_broker(const Value& v) {
   return std::visit(Encoder{}, v.variant());
 }

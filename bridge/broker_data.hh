@@ -18,6 +18,15 @@ enum class DecodeError { none, too_deep };
 /// able to exhaust the stack.
 DecodeError from_broker(const broker::data& d, Value& out, size_t max_depth);
 
+/// The name and arguments of a Zeek event message ([protocol version,
+/// message type 1, [name, args, ...]]; Zeek 6 and later append metadata,
+/// ignored). Both null if `d` is not one. Pointers into `d`.
+struct ZeekEventView {
+  const std::string* name = nullptr;
+  const broker::vector* args = nullptr;
+};
+ZeekEventView as_zeek_event(const broker::data& d);
+
 /// Converts a Value into Broker's representation.
 broker::data to_broker(const Value& v);
 

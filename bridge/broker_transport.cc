@@ -17,6 +17,7 @@
 
 #include "broker_data.hh"
 #include "counters.hh"
+#include "gauges.hh"
 #include "host_port.hh"
 #include "log.hh"
 #include "rejection.hh"
@@ -32,10 +33,6 @@ std::string peer_name(const broker::status& s) {
   return "(unknown peer)";
 }
 
-// Zeek's event message: [protocol version, message type, [name, args, ...]].
-// Zeek 6 and later append a metadata list after args; it is ignored here.
-constexpr broker::count zeek_message_event = 1;
-
 class BrokerTransport final : public Transport {
  public:
   explicit BrokerTransport(const BrokerOptions& opts)
@@ -44,7 +41,7 @@ class BrokerTransport final : public Transport {
         subscriber_(endpoint_.make_subscriber({broker::topic{opts.topic}}, opts.queue_size)),
         status_(endpoint_.make_status_subscriber(true)),
         received_(counters().get("broker_messages_received")),
-        peers_gauge_(counters().get("broker_peers_connected")) {
+        peers_gauge_(gauges().get("broker_peers_connected")) {
     if (!opts.listen.empty()) {
       std::string host;
       uint16_t port = 0;
@@ -106,6 +103,13 @@ class BrokerTransport final : public Transport {
     o.forward = false;
     o.ignore_broker_conf = true;
     broker::configuration cfg{o};
+    // CAF's OpenSSL module reads these (what Zeek's broker::Manager sets
+    // from Broker::ssl_*); empty means unset.
+    cfg.openssl_certificate = opts.ssl_certificate;
+    cfg.openssl_key = opts.ssl_key;
+    cfg.openssl_passphrase = opts.ssl_passphrase;
+    cfg.openssl_cafile = opts.ssl_cafile;
+    cfg.openssl_capath = opts.ssl_capath;
     // Zeek runs Broker on CAF's sharing scheduler with one thread
     // (Broker::scheduler_policy, Broker::max_threads). CAF's default, work
     // stealing with max(4, cores) threads that poll when idle, cost the
@@ -123,15 +127,8 @@ class BrokerTransport final : public Transport {
   bool decode(const broker::data_message& msg, std::vector<Event>& out) {
     const auto& topic = broker::get_topic(msg).string();
     const auto& d = broker::get_data(msg);
-    const broker::vector* event = nullptr;
-    if (auto msg_vec = caf::get_if<broker::vector>(&d); msg_vec && msg_vec->size() >= 3) {
-      auto type = caf::get_if<broker::count>(&(*msg_vec)[1]);
-      auto body = caf::get_if<broker::vector>(&(*msg_vec)[2]);
-      if (type && *type == zeek_message_event && body && body->size() >= 2 &&
-          caf::get_if<std::string>(&(*body)[0]) && caf::get_if<broker::vector>(&(*body)[1]))
-        event = body;
-    }
-    if (event == nullptr) {
+    auto event = as_zeek_event(d);
+    if (event.name == nullptr) {
       // Described from the converted value: describe() stays short however
       // large the message is, where broker::to_string would render all of it.
       Value shown;
@@ -139,8 +136,8 @@ class BrokerTransport final : public Transport {
       reject("not_an_event", "message on '" + topic + "' is not a Zeek event: " + describe(shown));
       return false;
     }
-    const auto& name = caf::get<std::string>((*event)[0]);
-    const auto& args = caf::get<broker::vector>((*event)[1]);
+    const auto& name = *event.name;
+    const auto& args = *event.args;
     Event ev;
     ev.topic = topic;
     ev.name = name;
@@ -164,14 +161,14 @@ class BrokerTransport final : public Transport {
         switch (st->code()) {
           case broker::sc::peer_added:
             ++peers_;
-            peers_gauge_ = peers_;
+            peers_gauge_ = static_cast<int64_t>(peers_);
             log_info("broker: peer added ", peer_name(*st));
             notify(PeerChange::Kind::added, peer_name(*st));
             break;
           case broker::sc::peer_lost:
           case broker::sc::peer_removed:
             if (peers_ > 0) --peers_;
-            peers_gauge_ = peers_;
+            peers_gauge_ = static_cast<int64_t>(peers_);
             log_warning("broker: peer lost ", peer_name(*st));
             notify(PeerChange::Kind::lost, peer_name(*st));
             break;
@@ -194,7 +191,7 @@ class BrokerTransport final : public Transport {
   broker::status_subscriber status_;
   size_t peers_ = 0;
   std::atomic<uint64_t>& received_;
-  std::atomic<uint64_t>& peers_gauge_;
+  std::atomic<int64_t>& peers_gauge_;
 };
 
 }  // namespace

@@ -59,6 +59,11 @@ struct Raw {
   std::string log_file;
   unsigned stats_interval = 60;
   unsigned shutdown_timeout_ms = 10000;
+  std::string metrics_listen;
+  size_t max_streams = 0;
+  size_t rejected_lines = 0;
+  unsigned rejected_interval_s = 0;
+  std::string ssl_certificate, ssl_key, ssl_passphrase, ssl_cafile, ssl_capath;
 };
 
 po::options_description describe_options(Raw& r, const Config& d) {
@@ -87,7 +92,18 @@ po::options_description describe_options(Raw& r, const Config& d) {
       po::value(&r.scheduler_policy)->default_value(d.broker.scheduler_policy),
       "CAF scheduler: sharing (as Zeek runs Broker) or stealing")(
       "broker.max-threads", po::value(&r.max_threads)->default_value(d.broker.max_threads),
-      "CAF worker threads");
+      "CAF worker threads")(
+      "broker.ssl-certificate", po::value(&r.ssl_certificate),
+      "PEM certificate the bridge presents (Zeek: Broker::ssl_certificate); needs "
+      "broker.ssl-key")("broker.ssl-key", po::value(&r.ssl_key),
+                        "PEM private key of that certificate (Broker::ssl_keyfile)")(
+      "broker.ssl-passphrase", po::value(&r.ssl_passphrase),
+      "passphrase of the key (Broker::ssl_passphrase); better in the config file than on the "
+      "command line; never logged")("broker.ssl-cafile", po::value(&r.ssl_cafile),
+                                    "CA file peers' certificates must be signed by "
+                                    "(Broker::ssl_cafile)")(
+      "broker.ssl-capath", po::value(&r.ssl_capath),
+      "directory of CA certificates, likewise (Broker::ssl_capath)");
   broker.add_options()("broker.max-batch-delay-us",
                        po::value(&r.max_batch_delay_us)->default_value(d.broker.max_batch_delay_us),
                        "longest time Broker holds a batch that is not full before sending it to "
@@ -159,7 +175,9 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "limits.max-depth", po::value(&r.max_depth)->default_value(d.broker.max_depth),
       "deepest nesting of a received value")(
       "limits.max-columns", po::value(&r.max_columns)->default_value(d.protocol_limits.max_columns),
-      "most columns a log schema may have");
+      "most columns a log schema may have")(
+      "limits.max-streams", po::value(&r.max_streams)->default_value(d.protocol_limits.max_streams),
+      "most (node, log path) schemas kept; more are rejected (too_many_streams)");
 
   po::options_description inbound("Redis to Zeek");
   inbound.add_options()("redis-in.channel", po::value(&r.in_channels)->composing(),
@@ -217,7 +235,16 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "seconds between summary lines in the log; 0: none")(
       "shutdown.timeout-ms",
       po::value(&r.shutdown_timeout_ms)->default_value(d.shutdown_timeout.count()),
-      "how long SIGTERM/SIGINT may take to write buffered records to Redis");
+      "how long SIGTERM/SIGINT may take to write buffered records to Redis")(
+      "log.rejected-lines", po::value(&r.rejected_lines)->default_value(d.rejection_log.lines),
+      "log lines per rejection reason per log.rejected-interval-s (every one is counted); 0: "
+      "no limit")("log.rejected-interval-s",
+                  po::value(&r.rejected_interval_s)
+                      ->default_value(static_cast<unsigned>(d.rejection_log.interval.count())),
+                  "interval of log.rejected-lines")(
+      "metrics.listen", po::value(&r.metrics_listen)->default_value(d.metrics_listen),
+      "address:port serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9911; empty or "
+      "off: none");
 
   po::options_description all;
   all.add(general)
@@ -307,6 +334,8 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.convert_limits.max_depth = r.max_depth;
   if (r.max_columns == 0) return fail("limits.max-columns: must be at least 1");
   c.protocol_limits.max_columns = r.max_columns;
+  if (r.max_streams == 0) return fail("limits.max-streams: must be at least 1");
+  c.protocol_limits.max_streams = r.max_streams;
 
   c.inbound_channels = r.in_channels;
   c.inbound_patterns = r.in_patterns;
@@ -352,6 +381,28 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.log_file = r.log_file;
   c.stats_interval_s = r.stats_interval;
   c.shutdown_timeout = std::chrono::milliseconds(r.shutdown_timeout_ms);
+  c.rejection_log.lines = r.rejected_lines;
+  if (r.rejected_interval_s == 0) return fail("log.rejected-interval-s: must be at least 1");
+  c.rejection_log.interval = std::chrono::seconds(r.rejected_interval_s);
+  c.metrics_listen = r.metrics_listen == "off" ? "" : r.metrics_listen;
+  if (!c.metrics_listen.empty() && !split_host_port(c.metrics_listen, host, port))
+    return fail("metrics.listen: '" + c.metrics_listen + "' is not address:port");
+
+  // TLS: a certificate needs its key; certificates with TLS switched off
+  // are a contradiction the operator should hear about.
+  c.broker.ssl_certificate = r.ssl_certificate;
+  c.broker.ssl_key = r.ssl_key;
+  c.broker.ssl_passphrase = r.ssl_passphrase;
+  c.broker.ssl_cafile = r.ssl_cafile;
+  c.broker.ssl_capath = r.ssl_capath;
+  if (r.ssl_certificate.empty() != r.ssl_key.empty())
+    return fail("broker.ssl-certificate and broker.ssl-key: give both or neither");
+  bool any_tls = !(r.ssl_certificate.empty() && r.ssl_cafile.empty() && r.ssl_capath.empty());
+  if (any_tls && c.broker.disable_ssl)
+    return fail("broker.disable-ssl: cannot be combined with broker.ssl-* certificates");
+  for (const auto* file : {&r.ssl_certificate, &r.ssl_key, &r.ssl_cafile})
+    if (!file->empty() && !std::ifstream(*file))
+      return fail("broker.ssl-*: cannot read '" + *file + "'");
   return true;
 }
 

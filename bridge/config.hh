@@ -11,6 +11,7 @@
 #include "record_json.hh"
 #include "redis_inbound.hh"
 #include "redis_writer.hh"
+#include "rejection.hh"
 #include "route.hh"
 #include "transport.hh"
 
@@ -34,6 +35,10 @@ struct Config {
   unsigned stats_interval_s = 60;
   /// How long shutdown may take to write what is buffered.
   std::chrono::milliseconds shutdown_timeout{10000};
+  /// "address:port" of the /metrics endpoint; empty: none (metrics.hh).
+  std::string metrics_listen;
+  /// Rate limit of rejection log lines (rejection.hh).
+  RejectionLogLimit rejection_log;
 };
 
 enum class ConfigOutcome {

@@ -182,3 +182,43 @@ TEST_CASE("config: intel snapshot and streams") {
     CHECK(bad.message.find(args[0] + 2) != std::string::npos);
   }
 }
+
+TEST_CASE("config: metrics, rejection log limit, stream limit and Broker TLS options") {
+  auto p = parse({});
+  REQUIRE(p.outcome == ConfigOutcome::run);
+  CHECK(p.config.metrics_listen.empty());  // off unless asked for
+  CHECK(p.config.rejection_log.lines == 20);
+  CHECK(p.config.protocol_limits.max_streams == 4096);
+  p = parse({"--metrics.listen", "127.0.0.1:9911", "--log.rejected-lines", "5",
+             "--log.rejected-interval-s", "10", "--limits.max-streams", "7"});
+  REQUIRE(p.outcome == ConfigOutcome::run);
+  CHECK(p.config.metrics_listen == "127.0.0.1:9911");
+  CHECK(p.config.rejection_log.lines == 5);
+  CHECK(p.config.rejection_log.interval == std::chrono::seconds(10));
+  CHECK(p.config.protocol_limits.max_streams == 7);
+  CHECK(parse({"--metrics.listen", "off"}).config.metrics_listen.empty());
+  // Any readable file stands in for a certificate: Broker reads it later.
+  const char* file = ZRB_SOURCE_DIR "/README.md";
+  p = parse({"--broker.ssl-certificate", file, "--broker.ssl-key", file, "--broker.ssl-cafile",
+             file, "--broker.ssl-passphrase", "pw"});
+  REQUIRE(p.outcome == ConfigOutcome::run);
+  CHECK(p.config.broker.ssl_certificate == file);
+  CHECK(p.config.broker.ssl_passphrase == "pw");
+  struct Case {
+    std::vector<const char*> args;
+    const char* says;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"--metrics.listen", "9911"}, "metrics.listen"},
+           {{"--limits.max-streams", "0"}, "limits.max-streams"},
+           {{"--log.rejected-interval-s", "0"}, "log.rejected-interval-s"},
+           {{"--broker.ssl-certificate", file}, "give both or neither"},
+           {{"--broker.ssl-cafile", file, "--broker.disable-ssl"}, "broker.disable-ssl"},
+           {{"--broker.ssl-cafile", "no-such-ca.pem"}, "no-such-ca.pem"},
+       }) {
+    auto bad = parse(c.args);
+    INFO(c.says, ": ", bad.message);
+    CHECK(bad.outcome == ConfigOutcome::error);
+    CHECK(bad.message.find(c.says) != std::string::npos);
+  }
+}

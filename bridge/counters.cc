@@ -3,28 +3,32 @@
 namespace zrb {
 
 std::atomic<uint64_t>& Counters::get(const std::string& name, const std::string& label) {
-  std::lock_guard<std::mutex> guard(mutex_);
-  auto key = std::make_pair(name, label);
-  auto i = index_.find(key);
-  if (i != index_.end()) return *i->second;
-  auto& c = storage_.emplace_back(0);
-  index_.emplace(std::move(key), &c);
-  return c;
+  return atoms_.get(name, label);
 }
 
 uint64_t Counters::value(const std::string& name, const std::string& label) const {
-  std::lock_guard<std::mutex> guard(mutex_);
-  auto i = index_.find(std::make_pair(name, label));
-  return i == index_.end() ? 0 : i->second->load();
+  // Looking up without creating: a walk is fine, value() is for tests and
+  // reports, not for hot paths.
+  uint64_t out = 0;
+  atoms_.for_each([&](const std::string& n, const std::string& l, uint64_t v) {
+    if (n == name && l == label) out = v;
+  });
+  return out;
 }
 
 std::vector<std::pair<std::string, uint64_t>> Counters::snapshot() const {
-  std::lock_guard<std::mutex> guard(mutex_);
   std::vector<std::pair<std::string, uint64_t>> out;
-  for (auto& [key, c] : index_) {
-    auto name = key.second.empty() ? key.first : key.first + "{" + key.second + "}";
-    out.emplace_back(std::move(name), c->load());
-  }
+  atoms_.for_each([&](const std::string& name, const std::string& label, uint64_t v) {
+    out.emplace_back(label.empty() ? name : name + "{" + label + "}", v);
+  });
+  return out;
+}
+
+std::vector<Counters::Entry> Counters::entries() const {
+  std::vector<Entry> out;
+  atoms_.for_each([&](const std::string& name, const std::string& label, uint64_t v) {
+    out.push_back({name, label, v});
+  });
   return out;
 }
 

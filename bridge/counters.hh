@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "named_atomics.hh"
+
 namespace zrb {
 
 class Counters {
@@ -27,10 +29,15 @@ class Counters {
   /// Every counter as ("name{label}" or "name", value), sorted by key.
   std::vector<std::pair<std::string, uint64_t>> snapshot() const;
 
+  struct Entry {
+    std::string name, label;
+    uint64_t value;
+  };
+  /// Every counter with its name and label apart (for /metrics), sorted.
+  std::vector<Entry> entries() const;
+
  private:
-  mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, std::atomic<uint64_t>*> index_;
-  std::deque<std::atomic<uint64_t>> storage_;  // deque: stable addresses
+  NamedAtomics<uint64_t> atoms_;
 };
 
 /// The process-wide registry.

@@ -13,8 +13,12 @@
 #include "counters.hh"
 #include "intel_replay.hh"
 #include "intel_stream_reader.hh"
+#include "gauges.hh"
+#include "host_port.hh"
 #include "log.hh"
 #include "log_forwarder.hh"
+#include "metrics.hh"
+#include "metrics_server.hh"
 #include "redis_inbound.hh"
 #include "redis_subscriber.hh"
 #include "rejection.hh"
@@ -61,6 +65,9 @@ std::string counters_line() {
   std::ostringstream os;
   os << "counters:";
   for (const auto& [name, value] : counters().snapshot()) os << ' ' << name << '=' << value;
+  // Gauges too (peers connected, buffer depth): the line is the summary.
+  for (const auto& g : gauges().snapshot())
+    os << ' ' << g.name << (g.label.empty() ? "" : "{" + g.label + "}") << '=' << g.value;
   return os.str();
 }
 
@@ -68,6 +75,19 @@ std::string counters_line() {
 
 int run_daemon(const Config& config) {
   take_signals_on_own_thread();
+  set_rejection_log_limit(config.rejection_log);
+  // /metrics first, so that it answers for the whole life of the bridge,
+  // shutdown included. It reads only the process-wide registries.
+  std::unique_ptr<MetricsServer> metrics;
+  if (!config.metrics_listen.empty()) {
+    MetricsServerOptions mo;
+    mo.listen = config.metrics_listen;
+    metrics = std::make_unique<MetricsServer>(mo, [] { return render_metrics(); });
+    std::string host;
+    uint16_t port = 0;
+    split_host_port(mo.listen, host, port);
+    log_info("metrics: serving http://", host, ":", metrics->port(), "/metrics");
+  }
   std::string why;
   auto router = Router::make(config.routing, &why);
   if (!router) {

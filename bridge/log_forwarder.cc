@@ -1,6 +1,7 @@
 #include "log_forwarder.hh"
 
 #include "counters.hh"
+#include "gauges.hh"
 #include "log.hh"
 #include "rejection.hh"
 
@@ -28,7 +29,8 @@ LogForwarder::LogForwarder(Router& router, RedisWriter& writer, TimeFormat times
       protocol_limits_(protocol),
       records_received_(counters().get("records_received")),
       records_dropped_(counters().get("records_dropped", "route")),
-      batches_received_(counters().get("batches_received")) {}
+      batches_received_(counters().get("batches_received")),
+      bytes_converted_(counters().get("bytes_converted")) {}
 
 void LogForwarder::handle(Event&& ev) {
   auto decoded = decode_log_event(std::move(ev), protocol_limits_);
@@ -44,11 +46,21 @@ void LogForwarder::handle(Event&& ev) {
 
 void LogForwarder::on_schema(SchemaMessage&& msg) {
   auto key = stream_key(msg.schema.node, msg.schema.path);
+  if (streams_.size() >= protocol_limits_.max_streams && streams_.count(key) == 0) {
+    // Known streams keep working; only a new one is refused. The router's
+    // cache and the per-path counters grow with the streams, so this bounds
+    // them too.
+    reject("too_many_streams", "schema for '" + msg.schema.path + "' from '" + msg.schema.node +
+                                   "': already " + std::to_string(streams_.size()) +
+                                   " streams (limits.max-streams)");
+    return;
+  }
   auto [it, fresh] = streams_.try_emplace(std::move(key));
   if (fresh) {
     log_info("schema for '", msg.schema.path, "' from '", msg.schema.node,
              "': ", msg.schema.columns.size(), " columns, Zeek ", msg.schema.zeek_version);
     it->second.received = &counters().get("records_received", msg.schema.path);
+    gauges().get("log_streams") = static_cast<int64_t>(streams_.size());
   } else {
     log_debug("schema for '", msg.schema.path, "' from '", msg.schema.node, "' renewed");
   }
@@ -74,6 +86,7 @@ void LogForwarder::on_batch(BatchMessage&& msg) {
     records_dropped_ += msg.records.size();
     return;
   }
+  uint64_t bytes = 0;  // counted once per batch: one atomic add, not one per record
   for (size_t i = 0; i < msg.records.size(); ++i) {
     auto record = msg.records[i].get_if<Vector>();
     if (record == nullptr) {
@@ -90,8 +103,10 @@ void LogForwarder::on_batch(BatchMessage&& msg) {
                                     "' from '" + msg.node + "': " + why_);
       continue;
     }
+    bytes += json_.size();
     writer_.append(route, json_);
   }
+  bytes_converted_ += bytes;
 }
 
 }  // namespace zrb

@@ -48,6 +48,7 @@ class LogForwarder {
   std::atomic<uint64_t>& records_received_;
   std::atomic<uint64_t>& records_dropped_;
   std::atomic<uint64_t>& batches_received_;
+  std::atomic<uint64_t>& bytes_converted_;
 };
 
 }  // namespace zrb

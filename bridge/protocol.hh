@@ -45,6 +45,10 @@ struct ProtocolLimits {
   size_t max_columns = 1024;
   /// Deepest index path of a column.
   size_t max_index_depth = 16;
+  /// Most (node, path) schemas kept at once: each costs memory and a
+  /// counter, and a peer could send a new path with every schema. A schema
+  /// for a new stream past this is rejected (too_many_streams).
+  size_t max_streams = 4096;
 };
 
 /// True for the events of the log path (log_schema, log_batch).

@@ -1,5 +1,7 @@
 #include "rejection.hh"
 
+#include <map>
+#include <mutex>
 #include <string>
 
 #include "counters.hh"
@@ -7,11 +9,78 @@
 
 namespace zrb {
 
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+struct Window {
+  clock::time_point start;
+  size_t logged = 0;
+  uint64_t suppressed = 0;
+};
+
+// Rejections come from the main loop and from the Redis subscriber's
+// consumer; both are rare next to good records, so one lock is fine.
+struct Limiter {
+  std::mutex mutex;
+  RejectionLogLimit limit;
+  std::map<std::string, Window, std::less<>> windows;  // reasons are a fixed set
+};
+
+Limiter& limiter() {
+  static Limiter instance;
+  return instance;
+}
+
+}  // namespace
+
+void set_rejection_log_limit(RejectionLogLimit limit) {
+  auto& l = limiter();
+  std::lock_guard<std::mutex> guard(l.mutex);
+  l.limit = limit;
+  l.windows.clear();
+}
+
 void reject(std::string_view reason, std::string_view detail) {
-  // The lookup takes a lock; rejections are rare next to good records, so
-  // this is not on the hot path.
+  // The counter lookup takes a lock; rejections are rare next to good
+  // records, so this is not on the hot path.
   ++counters().get("rejected", std::string(reason));
-  log_warning("rejected ", reason, ": ", detail);
+  auto& l = limiter();
+  std::unique_lock<std::mutex> guard(l.mutex);
+  if (l.limit.lines == 0) {
+    guard.unlock();
+    log_warning("rejected ", reason, ": ", detail);
+    return;
+  }
+  auto now = clock::now();
+  auto limit = l.limit;
+  auto it = l.windows.find(reason);
+  if (it == l.windows.end()) it = l.windows.emplace(std::string(reason), Window{now}).first;
+  auto& w = it->second;
+  uint64_t left_out = 0;
+  if (now - w.start >= limit.interval) {
+    left_out = w.suppressed;
+    w = Window{now};
+  }
+  bool log = w.logged < limit.lines;
+  if (log)
+    ++w.logged;
+  else
+    ++w.suppressed;
+  bool first_left_out = !log && w.suppressed == 1;
+  guard.unlock();
+  if (left_out > 0)
+    log_warning("rejected ", reason, ": ", left_out,
+                " more rejections were not logged in the last ", limit.interval.count(),
+                " s (see the counter rejected{", reason, "})");
+  if (log) {
+    log_warning("rejected ", reason, ": ", detail);
+    return;
+  }
+  ++counters().get("rejected_log_suppressed", std::string(reason));
+  if (first_left_out)
+    log_warning("rejected ", reason, ": more than ", limit.lines, " in ", limit.interval.count(),
+                " s; the rest of this interval is counted, not logged");
 }
 
 }  // namespace zrb

@@ -73,6 +73,11 @@ struct BrokerOptions {
   std::string topic = "zeek/redis/";
   /// Zeek peers with TLS unless `Broker::disable_ssl=T`; match that.
   bool disable_ssl = false;
+  /// TLS with certificates, as Zeek's Broker::ssl_certificate, ssl_keyfile,
+  /// ssl_passphrase, ssl_cafile, ssl_capath. Without them Broker's TLS is
+  /// anonymous (encrypted, not authenticated); with a CA the peer must
+  /// present a certificate signed by it. The passphrase is never logged.
+  std::string ssl_certificate, ssl_key, ssl_passphrase, ssl_cafile, ssl_capath;
   /// Maximum nesting of a received value (deeper: rejected as too_deep).
   size_t max_depth = 32;
   /// Broker's subscriber queue size (messages).

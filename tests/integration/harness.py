@@ -51,7 +51,8 @@ except ImportError:  # pragma: no cover - environment problem, reported clearly
     raise
 
 REJECT_REASONS = ("unknown_event", "bad_arguments", "protocol_version", "bad_schema",
-                  "unknown_stream", "schema_mismatch", "too_large", "too_deep", "not_an_event")
+                  "unknown_stream", "schema_mismatch", "too_large", "too_deep", "not_an_event",
+                  "too_many_streams")
 
 
 class TestError(Exception):
@@ -566,7 +567,9 @@ class BrokerPeer:
     """
 
     def __init__(self, port, host="127.0.0.1", topic="zeek/redis/logs", timeout=30,
-                 disable_ssl=True):
+                 disable_ssl=True, tls=None):
+        #: {"openssl_certificate": path, ...}: broker.Configuration's openssl_* settings.
+        self.tls = tls or {}
         self.host = host
         self.disable_ssl = disable_ssl
         self.port = port
@@ -578,7 +581,10 @@ class BrokerPeer:
     def __enter__(self):
         opts = broker.BrokerOptions()
         opts.disable_ssl = self.disable_ssl
-        self.endpoint = broker.Endpoint(broker.Configuration(opts))
+        config = broker.Configuration(opts)
+        for name, value in self.tls.items():
+            setattr(config, name, value)
+        self.endpoint = broker.Endpoint(config)
         status = self.endpoint.make_status_subscriber(True)
         self.endpoint.peer_nosync(self.host, self.port, 1.0)
         seen = []

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# CI for the fuzz targets: an instrumented clang build of its own
+# (build-fuzz/, or $FUZZ_BUILD_DIR), seeds from the shared corpus, then each target for a
+# bounded time (FUZZ_SECONDS, default 60). A crash, leak, timeout or
+# sanitizer report makes libFuzzer exit non-zero, and this script with it;
+# the input that did it is left in build-fuzz/fuzz/ci/ for the log.
+# Run from the repository root, after deploy/packages-fuzz.txt is installed.
+set -euo pipefail
+seconds="${FUZZ_SECONDS:-60}"
+build="${FUZZ_BUILD_DIR:-build-fuzz}"
+CXX=clang++ cmake -S . -B "$build" -DZRB_FUZZ=ON -DZRB_BUILD_TESTS=OFF -DZRB_BUILD_BENCH=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$build" -j"$(nproc)" --target fuzz_protocol fuzz_broker_data fuzz_intel
+cmake --build "$build" --target fuzz_seeds
+cd "$build/fuzz"
+for target in protocol broker_data intel; do
+  mkdir -p "ci/$target"
+  echo "fuzz: $target for ${seconds}s"
+  "./fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    -print_final_stats=1 -artifact_prefix="ci/$target-" "ci/$target" "seeds/$target" \
+    2>"ci/$target.log" || { tail -60 "ci/$target.log"; exit 1; }
+  grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "ci/$target.log"
+done
