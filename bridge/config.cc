@@ -44,6 +44,10 @@ struct Raw {
   std::string in_topic, intel_topic, intel_error_stream;
   bool no_intel = false;
   size_t intel_max_bytes = 0, intel_max_batch = 0;
+  // Zeek scripts' Redis operations (commands.hh).
+  std::string commands_namespace;
+  std::vector<std::string> commands_allow, commands_deny;
+  size_t commands_max_queued = 0, commands_max_batch = 0;
   std::string log_level;
   std::string log_file;
   unsigned stats_interval = 60;
@@ -154,6 +158,20 @@ po::options_description describe_options(Raw& r, const Config& d) {
       po::value(&r.intel_max_batch)->default_value(d.inbound.intel_limits.max_batch),
       "most indicators in one intel message");
 
+  po::options_description commands("Redis operations of Zeek scripts");
+  commands.add_options()(
+      "commands.namespace", po::value(&r.commands_namespace)->default_value(d.commands.key_prefix),
+      "prefix of every key of the typed operations (RedisBridge::set, ...)")(
+      "commands.allow", po::value(&r.commands_allow)->composing(),
+      "also allow this command in RedisBridge::command (repeatable)")(
+      "commands.deny", po::value(&r.commands_deny)->composing(),
+      "refuse this command of the default allowlist (repeatable)")(
+      "commands.max-queued",
+      po::value(&r.commands_max_queued)->default_value(d.commands.max_queued),
+      "requests waiting for Redis at most; beyond, refused with an error reply")(
+      "commands.max-batch", po::value(&r.commands_max_batch)->default_value(d.commands.max_batch),
+      "requests per round trip to Redis at most");
+
   po::options_description daemon("Daemon");
   daemon.add_options()("log.level", po::value(&r.log_level)->default_value("info"),
                        "debug, info, warning or error")(
@@ -167,6 +185,7 @@ po::options_description describe_options(Raw& r, const Config& d) {
   po::options_description all;
   all.add(general).add(broker).add(redis).add(routing).add(json).add(limits).add(inbound).add(
       daemon);
+  all.add(commands);
   return all;
 }
 
@@ -253,6 +272,14 @@ bool validate(Raw& r, Config& c, std::string& error) {
     if (ch.empty()) return fail("intel.channel: must not be empty");
   for (const auto& ch : c.inbound_channels)
     if (ch.empty()) return fail("redis-in.channel: must not be empty");
+
+  c.commands.key_prefix = r.commands_namespace;
+  if (!CommandAllowlist::make(r.commands_allow, r.commands_deny, c.commands.allowlist, &why))
+    return fail(why);
+  if (r.commands_max_queued == 0) return fail("commands.max-queued: must be at least 1");
+  c.commands.max_queued = r.commands_max_queued;
+  if (r.commands_max_batch == 0) return fail("commands.max-batch: must be at least 1");
+  c.commands.max_batch = r.commands_max_batch;
 
   if (!parse_level(r.log_level, c.log_level))
     return fail("log.level: '" + r.log_level + "' is not debug, info, warning or error");

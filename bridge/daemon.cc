@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "commands.hh"
 #include "counters.hh"
 #include "log.hh"
 #include "log_forwarder.hh"
@@ -94,6 +95,9 @@ int run_daemon(const Config& config) {
     }
   }
   std::vector<RedisMessage> messages;
+  // Zeek scripts' Redis operations: a connection of its own, made on the
+  // first request.
+  Commands commands(config.commands, config.writer.url, *transport);
   log_info("zeek-redis-bridge ", ZRB_VERSION, " running; writing to ", config.writer.url.masked());
 
   std::vector<Event> events;
@@ -101,6 +105,8 @@ int run_daemon(const Config& config) {
   auto handle = [&](Event&& ev) {
     if (is_log_event(ev.name))
       forwarder.handle(std::move(ev));
+    else if (is_command_event(ev.name))
+      commands.handle(std::move(ev));
     else
       reject("unknown_event", "event " + ev.name + " on '" + ev.topic + "'");
   };
@@ -115,8 +121,10 @@ int run_daemon(const Config& config) {
     }
     // Wait on Broker and on the subscribed Redis connection together, so
     // that a message from either is handled as soon as it arrives.
-    pollfd fds[2] = {{transport->fd(), POLLIN, 0}, {subscriber ? subscriber->fd() : -1, POLLIN, 0}};
-    ::poll(fds, subscriber ? 2 : 1, static_cast<int>(timeout.count()));
+    pollfd fds[3] = {{transport->fd(), POLLIN, 0},
+                     {commands.fd(), POLLIN, 0},
+                     {subscriber ? subscriber->fd() : -1, POLLIN, 0}};
+    ::poll(fds, subscriber ? 3 : 2, static_cast<int>(timeout.count()));
     events.clear();
     transport->receive(events, events_per_turn, std::chrono::milliseconds(0));
     for (auto& ev : events) handle(std::move(ev));
@@ -125,6 +133,7 @@ int run_daemon(const Config& config) {
       subscriber->poll(messages, events_per_turn);
       for (auto& m : messages) inbound->handle(std::move(m));
     }
+    commands.poll();
     writer.poll();
     if (g_reopen_log.exchange(false)) {
       if (!set_log_file(config.log_file)) log_error("cannot reopen log file ", config.log_file);
@@ -146,6 +155,9 @@ int run_daemon(const Config& config) {
     for (auto& ev : events) handle(std::move(ev));
   }
   if (subscriber) subscriber->stop();
+  // Requests already taken are run and answered while Broker is still up.
+  if (auto unrun = commands.finish(deadline); unrun > 0)
+    log_error("shutdown deadline passed with ", unrun, " Redis operations of Zeek not run");
   inbound.reset();
   transport.reset();
   auto left = writer.drain(deadline);

@@ -562,7 +562,11 @@ class BrokerPeer:
     """
 
     def __init__(self, port, host="127.0.0.1", topic="zeek/redis/logs", timeout=30,
-                 disable_ssl=True):
+                 disable_ssl=True, subscribe=None):
+        #: Topic prefix to receive from (`p.subscriber`), subscribed before peering so that the
+        #: subscription travels with the handshake.
+        self.subscribe = subscribe
+        self.subscriber = None
         self.host = host
         self.disable_ssl = disable_ssl
         self.port = port
@@ -575,6 +579,8 @@ class BrokerPeer:
         opts = broker.BrokerOptions()
         opts.disable_ssl = self.disable_ssl
         self.endpoint = broker.Endpoint(broker.Configuration(opts))
+        if self.subscribe is not None:
+            self.subscriber = self.endpoint.make_subscriber(self.subscribe)
         status = self.endpoint.make_status_subscriber(True)
         self.endpoint.peer_nosync(self.host, self.port, 1.0)
         seen = []
