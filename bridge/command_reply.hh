@@ -11,11 +11,13 @@
 //     str       string: the bytes of a string or status, the error text
 //     elements  vector of ReplyElement ([kind, integer, str]) for an array:
 //               nested arrays are flattened in pre-order, each one an
-//               element of kind REPLY_ARRAY whose integer is the number
-//               of elements that follow it and belong to it.
+//               element of kind REPLY_ARRAY whose integer is its number
+//               of direct elements, which follow it (each followed by its
+//               own elements if it is an array itself).
 //
-// Zeek cannot declare a record that contains itself on every version the
-// package supports, hence the flat elements.
+// Flat rather than a Reply that holds Replies: a record type that refers to
+// itself is not something every Zeek from 3.2 on declares and converts
+// alike, and a flat vector of a plain record is.
 #pragma once
 
 #include <hiredis/hiredis.h>
