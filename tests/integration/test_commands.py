@@ -289,6 +289,7 @@ def main():
             outage(checks, z, redis)
         result = bridge.stop()
         checks.check(result.exit_code == 0, f"bridge exit code {result.exit_code}")
+        checks.check("runtime error" not in result.log, "no sanitizer report")
         checks.check(result.counter("rejected{command_refused}") == 12,
                      f"12 refusals counted: {result.counters}")
         checks.check(result.counter("rejected{bad_command}") == 11,
@@ -314,6 +315,7 @@ def main():
                 check_reply(checks, z.reply(i, timeout=20), "REPLY_NIL",
                             what="the two queued requests run after the outage")
         result = bridge.stop()
+        checks.check(result.exit_code == 0, f"bridge exit code {result.exit_code}")
         checks.check(result.counter("rejected{command_queue_full}") == 3, "3 queue_full counted")
     return checks.finish()
 
