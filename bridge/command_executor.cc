@@ -120,8 +120,11 @@ void CommandExecutor::run() {
 
 bool CommandExecutor::connect() {
   std::string error;
-  auto conn = RedisContext::connect(options_.url, options_.timeout, options_.timeout, &error);
-  if (!conn) {
+  auto conn = RedisContext::connect(options_.url, options_.connect_timeout,
+                                    options_.connect_timeout, &error);
+  if (conn && !conn->set_io_timeout(options_.reply_timeout))
+    error = "setting the reply timeout: " + conn->error();
+  if (!conn || !error.empty()) {
     ++connect_failures_;
     if (!in_trouble_)
       log_warning("commands: cannot connect to Redis at ", masked_url_, ": ", error,

@@ -58,10 +58,13 @@ struct ExecutorOptions {
   size_t max_batch = 1000;
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
-  /// Bound on connecting, on the handshake and on waiting for a batch's
-  /// replies. A Redis that takes longer counts as gone: the batch is sent
-  /// again on a new connection.
-  std::chrono::milliseconds timeout{30000};
+  /// Bound on connecting and on each step of the handshake; also how long
+  /// stop() may wait for a connection attempt to a host that does not answer.
+  std::chrono::milliseconds connect_timeout{2000};
+  /// Bound on writing a batch and on waiting for each of its replies. A
+  /// Redis that takes longer counts as gone: the batch is sent again on a
+  /// new connection.
+  std::chrono::milliseconds reply_timeout{30000};
 };
 
 /// A reply for the main thread to publish.

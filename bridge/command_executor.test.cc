@@ -31,7 +31,8 @@ ExecutorOptions options(const test::RedisServer& redis) {
   o.url = redis.url();
   o.backoff_initial = 10ms;
   o.backoff_max = 100ms;
-  o.timeout = 2000ms;
+  o.connect_timeout = 2000ms;
+  o.reply_timeout = 5000ms;
   return o;
 }
 
