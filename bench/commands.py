@@ -3,7 +3,10 @@
 RedisBridge::op_* events to the real bridge, which runs them against a real redis-server.
 
     ZRB_BRIDGE=build/bridge/zeek-redis-bridge /usr/bin/python3 bench/commands.py \
-        [--ops 200000] [--round-trips 5000] [--window 100]
+        [--ops 200000] [--round-trips 5000] [--window 100] [--cpp build/bench/bench_command_publisher]
+
+With --cpp the phases are run by the libbroker program bench_command_publisher
+(bench/command_publisher.cc) instead of this python3-broker peer.
 
 Phases, one "key=value ..." line each:
   fire_and_forget  N op_incrby without an id, then one op_get with an id; done when its reply
@@ -15,6 +18,7 @@ Phases, one "key=value ..." line each:
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 
@@ -61,7 +65,20 @@ def main():
     ap.add_argument("--ops", type=int, default=200000)
     ap.add_argument("--round-trips", type=int, default=5000)
     ap.add_argument("--window", type=int, default=100)
+    ap.add_argument("--cpp", help="path of bench_command_publisher")
     a = ap.parse_args()
+    if a.cpp:
+        with harness.RedisServer() as redis, \
+                harness.Bridge(redis, ["--stats.interval-s", "0"]) as bridge:
+            subprocess.run([a.cpp, "--peer", f"127.0.0.1:{bridge.port}", "--ops", str(a.ops),
+                            "--round-trips", str(a.round_trips), "--window", str(a.window)],
+                           check=True, timeout=900)
+            print(f"redis_value={redis.command('GET', 'zeek:kv:n')}")
+            result = bridge.stop()
+            print(f"bridge counters: commands_executed{{incrby}}="
+                  f"{result.counter('commands_executed{incrby}')} "
+                  f"command_replies={result.counter('command_replies')}")
+        return
     with harness.RedisServer() as redis, \
             harness.Bridge(redis, ["--stats.interval-s", "0"]) as bridge, \
             harness.BrokerPeer(bridge.port, topic=COMMANDS, subscribe=REPLIES) as peer:
