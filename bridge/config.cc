@@ -55,6 +55,10 @@ struct Raw {
   std::string intel_group, intel_consumer, intel_stream_field;
   size_t intel_stream_count = 0;
   unsigned intel_stream_block_ms = 0;
+  // Zeek scripts' Redis operations (commands.hh).
+  std::string commands_namespace;
+  std::vector<std::string> commands_allow, commands_deny;
+  size_t commands_max_queued = 0, commands_max_batch = 0;
   std::string log_level;
   std::string log_file;
   unsigned stats_interval = 60;
@@ -227,6 +231,20 @@ po::options_description describe_options(Raw& r, const Config& d) {
           ->default_value(static_cast<unsigned>(d.inbound.streams.block.count())),
       "how long one XREADGROUP waits for new entries");
 
+  po::options_description commands("Redis operations of Zeek scripts");
+  commands.add_options()(
+      "commands.namespace", po::value(&r.commands_namespace)->default_value(d.commands.key_prefix),
+      "prefix of every key of the typed operations (RedisBridge::set, ...)")(
+      "commands.allow", po::value(&r.commands_allow)->composing(),
+      "also allow this command in RedisBridge::command (repeatable)")(
+      "commands.deny", po::value(&r.commands_deny)->composing(),
+      "refuse this command of the default allowlist (repeatable)")(
+      "commands.max-queued",
+      po::value(&r.commands_max_queued)->default_value(d.commands.max_queued),
+      "requests waiting for Redis at most; beyond, refused with an error reply")(
+      "commands.max-batch", po::value(&r.commands_max_batch)->default_value(d.commands.max_batch),
+      "requests per round trip to Redis at most");
+
   po::options_description daemon("Daemon");
   daemon.add_options()("log.level", po::value(&r.log_level)->default_value("info"),
                        "debug, info, warning or error")(
@@ -256,6 +274,7 @@ po::options_description describe_options(Raw& r, const Config& d) {
       .add(limits)
       .add(inbound)
       .add(daemon);
+  all.add(commands);
   return all;
 }
 
@@ -375,6 +394,14 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.inbound.streams.block = std::chrono::milliseconds(r.intel_stream_block_ms);
   for (const auto& ch : c.inbound_channels)
     if (ch.empty()) return fail("redis-in.channel: must not be empty");
+
+  c.commands.key_prefix = r.commands_namespace;
+  if (!CommandAllowlist::make(r.commands_allow, r.commands_deny, c.commands.allowlist, &why))
+    return fail(why);
+  if (r.commands_max_queued == 0) return fail("commands.max-queued: must be at least 1");
+  c.commands.max_queued = r.commands_max_queued;
+  if (r.commands_max_batch == 0) return fail("commands.max-batch: must be at least 1");
+  c.commands.max_batch = r.commands_max_batch;
 
   if (!parse_level(r.log_level, c.log_level))
     return fail("log.level: '" + r.log_level + "' is not debug, info, warning or error");

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "commands.hh"
 #include "log.hh"
 #include "protocol.hh"
 #include "record_json.hh"
@@ -29,6 +30,8 @@ struct Config {
   std::vector<std::string> inbound_channels;
   std::vector<std::string> inbound_patterns;
   InboundOptions inbound;
+  /// Zeek scripts' Redis operations.
+  CommandsOptions commands;
   Level log_level = Level::info;
   std::string log_file;
   /// Seconds between one-line summaries in the log; 0: none.

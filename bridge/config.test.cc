@@ -222,3 +222,26 @@ TEST_CASE("config: metrics, rejection log limit, stream limit and Broker TLS opt
     CHECK(bad.message.find(c.says) != std::string::npos);
   }
 }
+
+TEST_CASE("config: Redis operations of Zeek scripts") {
+  auto p = parse({});
+  REQUIRE(p.outcome == ConfigOutcome::run);
+  CHECK(p.config.commands.key_prefix == "zeek:kv:");
+  CHECK(p.config.commands.allowlist.allows("GET"));
+  CHECK(!p.config.commands.allowlist.allows("FLUSHALL"));
+
+  TempFile file("[commands]\nnamespace = app:\nallow = rename\ndeny = del\nmax-queued = 5\n");
+  p = parse({"--config", file.path.c_str(), "--commands.max-batch", "7"});
+  REQUIRE(p.outcome == ConfigOutcome::run);
+  CHECK(p.config.commands.key_prefix == "app:");
+  CHECK(p.config.commands.allowlist.allows("RENAME"));
+  CHECK(!p.config.commands.allowlist.allows("DEL"));
+  CHECK(p.config.commands.max_queued == 5);
+  CHECK(p.config.commands.max_batch == 7);
+
+  p = parse({"--commands.allow", "SELECT"});
+  CHECK(p.outcome == ConfigOutcome::error);
+  CHECK(p.message.find("commands.allow: 'SELECT'") != std::string::npos);
+  CHECK(parse({"--commands.max-queued", "0"}).outcome == ConfigOutcome::error);
+  CHECK(parse({"--commands.max-batch", "0"}).outcome == ConfigOutcome::error);
+}

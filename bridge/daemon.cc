@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "commands.hh"
 #include "counters.hh"
 #include "intel_replay.hh"
 #include "intel_stream_reader.hh"
@@ -147,6 +148,10 @@ int run_daemon(const Config& config) {
   }
   std::vector<IntelUpdate> replayed;
   std::vector<IntelStreamEntry> entries;
+
+  // Zeek scripts' Redis operations: a connection of its own, made on the
+  // first request.
+  Commands commands(config.commands, config.writer.url, *transport);
   log_info("zeek-redis-bridge ", ZRB_VERSION, " running; writing to ", config.writer.url.masked());
 
   std::vector<Event> events;
@@ -154,6 +159,8 @@ int run_daemon(const Config& config) {
   auto handle = [&](Event&& ev) {
     if (is_log_event(ev.name))
       forwarder.handle(std::move(ev));
+    else if (is_command_event(ev.name))
+      commands.handle(std::move(ev));
     else
       reject("unknown_event", "event " + ev.name + " on '" + ev.topic + "'");
   };
@@ -168,12 +175,13 @@ int run_daemon(const Config& config) {
     }
     // Wait on Broker and on the subscribed Redis connection together, so
     // that a message from either is handled as soon as it arrives.
-    pollfd fds[4] = {
+    pollfd fds[5] = {
         {transport->fd(), POLLIN, 0},
+        {commands.fd(), POLLIN, 0},
         {subscriber ? subscriber->fd() : -1, POLLIN, 0},
         {replay ? replay->fd() : -1, POLLIN, 0},
         {intel_streams && transport->peer_count() > 0 ? intel_streams->fd() : -1, POLLIN, 0}};
-    ::poll(fds, 4, static_cast<int>(timeout.count()));
+    ::poll(fds, 5, static_cast<int>(timeout.count()));
     events.clear();
     transport->receive(events, events_per_turn, std::chrono::milliseconds(0));
     for (auto& ev : events) handle(std::move(ev));
@@ -194,6 +202,7 @@ int run_daemon(const Config& config) {
       intel_streams->poll(entries, events_per_turn);
       for (const auto& e : entries) inbound->handle(e);
     }
+    commands.poll();
     writer.poll();
     if (g_reopen_log.exchange(false)) {
       if (!set_log_file(config.log_file)) log_error("cannot reopen log file ", config.log_file);
@@ -225,6 +234,9 @@ int run_daemon(const Config& config) {
   // start delivers them.
   if (intel_streams) intel_streams->stop();
   if (replay) replay->stop();
+  // Requests already taken are run and answered while Broker is still up.
+  if (auto unrun = commands.finish(deadline); unrun > 0)
+    log_error("shutdown deadline passed with ", unrun, " Redis operations of Zeek not run");
   inbound.reset();
   transport.reset();
   auto left = writer.drain(deadline);

@@ -9,6 +9,7 @@
 @load ./intercept
 @load ./bridge
 @load ./messages
+@load ./commands
 
 # Live intel (intel.zeek) needs the Intel framework, which Zeek loads by
 # default. In bare mode it is left out unless the framework was loaded

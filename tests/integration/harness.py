@@ -567,9 +567,13 @@ class BrokerPeer:
     """
 
     def __init__(self, port, host="127.0.0.1", topic="zeek/redis/logs", timeout=30,
-                 disable_ssl=True, tls=None):
+                 disable_ssl=True, tls=None, subscribe=None):
         #: {"openssl_certificate": path, ...}: broker.Configuration's openssl_* settings.
         self.tls = tls or {}
+        #: Topic prefix to receive from (`p.subscriber`), subscribed before peering so that the
+        #: subscription travels with the handshake.
+        self.subscribe = subscribe
+        self.subscriber = None
         self.host = host
         self.disable_ssl = disable_ssl
         self.port = port
@@ -585,6 +589,8 @@ class BrokerPeer:
         for name, value in self.tls.items():
             setattr(config, name, value)
         self.endpoint = broker.Endpoint(config)
+        if self.subscribe is not None:
+            self.subscriber = self.endpoint.make_subscriber(self.subscribe)
         status = self.endpoint.make_status_subscriber(True)
         self.endpoint.peer_nosync(self.host, self.port, 1.0)
         seen = []
