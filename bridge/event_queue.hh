@@ -15,26 +15,9 @@
 #include <mutex>
 #include <vector>
 
+#include "event_fd.hh"
+
 namespace zrb {
-
-/// An owned eventfd used as a level: set while there is work.
-class EventFd {
- public:
-  /// Throws std::system_error if the kernel refuses one.
-  EventFd();
-  ~EventFd();
-  EventFd(const EventFd&) = delete;
-  EventFd& operator=(const EventFd&) = delete;
-
-  int fd() const { return fd_; }
-  /// Makes fd() readable (call only while it is not).
-  void set();
-  /// Makes fd() not readable (call only while it is).
-  void clear();
-
- private:
-  int fd_;
-};
 
 template <class T>
 class EventQueue {
@@ -47,7 +30,7 @@ class EventQueue {
     std::unique_lock<std::mutex> lock(mutex_);
     space_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
     if (closed_) return false;
-    if (items_.empty()) event_.set();
+    if (items_.empty()) event_.raise();
     items_.push_back(std::move(item));
     return true;
   }
@@ -62,7 +45,7 @@ class EventQueue {
         out.push_back(std::move(items_.front()));
         items_.pop_front();
       }
-      if (n > 0 && items_.empty()) event_.clear();
+      if (n > 0 && items_.empty()) event_.lower();
     }
     if (n > 0) space_.notify_all();
     return n;
@@ -78,7 +61,7 @@ class EventQueue {
   }
 
   /// Readable while items are queued.
-  int fd() const { return event_.fd(); }
+  int fd() const { return event_.get(); }
 
  private:
   const size_t capacity_;
