@@ -1,17 +1,13 @@
 #include "redis_subscriber.hh"
 
 #include <pthread.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <stdexcept>
 #include <string_view>
-#include <system_error>
 #include <utility>
 
 #include "counters.hh"
@@ -22,26 +18,6 @@ namespace zrb {
 namespace {
 
 using std::chrono::milliseconds;
-
-int make_event_fd() {
-  // Non-blocking: poll() resets it with a read that must not wait.
-  int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
-  return fd;
-}
-
-// The eventfd's counter is only ever 0 or 1 (written on the transition to a
-// non-empty queue, read back on the transition to an empty one), so neither
-// call can block or fail for a reason worth handling.
-void signal_event(int fd) {
-  uint64_t one = 1;
-  [[maybe_unused]] ssize_t n = ::write(fd, &one, sizeof(one));
-}
-
-void clear_event(int fd) {
-  uint64_t value = 0;
-  [[maybe_unused]] ssize_t n = ::read(fd, &value, sizeof(value));
-}
 
 // A bulk string element of a pub/sub reply; nullopt for anything else.
 std::optional<std::string_view> bulk(const redisReply& reply, size_t index) {
@@ -83,16 +59,11 @@ SubscriberOptions checked(SubscriberOptions options) {
 
 }  // namespace
 
-RedisSubscriber::Fd::~Fd() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 RedisSubscriber::RedisSubscriber(SubscriberOptions options)
     : options_(checked(std::move(options))),
       masked_url_(options_.url.masked()),
       // Redis confirms each name of a SUBSCRIBE separately, a repeated one too.
       expected_confirmations_(options_.channels.size() + options_.patterns.size()),
-      event_fd_(make_event_fd()),
       backoff_(options_.backoff_initial, options_.backoff_max),
       reconnects_(counters().get("redis_in_reconnects")),
       connect_failures_(counters().get("redis_in_connect_failures")),
@@ -115,7 +86,7 @@ size_t RedisSubscriber::poll(std::vector<RedisMessage>& out, size_t max) {
     out.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
-  if (n > 0 && queue_.empty()) clear_event(event_fd_.get());
+  if (n > 0 && queue_.empty()) event_fd_.lower();
   return n;
 }
 
@@ -273,7 +244,7 @@ void RedisSubscriber::deliver(RedisMessage message) {
       queue_.pop_front();
       ++dropped;
     }
-    if (queue_.empty()) signal_event(event_fd_.get());
+    if (queue_.empty()) event_fd_.raise();
     queued_bytes_ += bytes;
     queue_.push_back(std::move(message));
   }

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "backoff.hh"
+#include "event_fd.hh"
 #include "interruptible_connection.hh"
 #include "redis_context.hh"
 #include "redis_url.hh"
@@ -128,19 +129,6 @@ class RedisSubscriber {
   bool subscribed() const { return subscribed_.load(); }
 
  private:
-  // An owned file descriptor.
-  class Fd {
-   public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd();
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-
-   private:
-    int fd_;
-  };
-
   enum class Reply { ok, refused };
 
   // Reading thread.
@@ -159,7 +147,7 @@ class RedisSubscriber {
   const SubscriberOptions options_;
   const std::string masked_url_;
   const size_t expected_confirmations_;
-  const Fd event_fd_;
+  const EventFd event_fd_;
 
   // Shared, guarded by mutex_. The eventfd is readable exactly while
   // queue_ is not empty: both change together under the lock.
