@@ -126,6 +126,7 @@ int run_daemon(const Config& config) {
   };
   using clock = std::chrono::steady_clock;
   auto next_stats = clock::now() + std::chrono::seconds(config.stats_interval_s);
+  auto next_rejection_report = clock::now();
   while (!g_stop) {
     // Wait for input no longer than the open batch may wait for Redis.
     auto timeout = loop_tick;
@@ -149,6 +150,10 @@ int run_daemon(const Config& config) {
     if (g_reopen_log.exchange(false)) {
       if (!set_log_file(config.log_file)) log_error("cannot reopen log file ", config.log_file);
       log_info("log file reopened");
+    }
+    if (clock::now() >= next_rejection_report) {
+      next_rejection_report = clock::now() + std::chrono::seconds(1);
+      report_suppressed_rejections();
     }
     if (config.stats_interval_s > 0 && clock::now() >= next_stats) {
       next_stats += std::chrono::seconds(config.stats_interval_s);
@@ -174,6 +179,7 @@ int run_daemon(const Config& config) {
     log_error("shutdown deadline passed with ", left, " records not written to Redis");
   else
     log_info("all records written to Redis");
+  report_suppressed_rejections(true);
   log_info(counters_line());
   return 0;
 }
