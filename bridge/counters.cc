@@ -7,13 +7,7 @@ std::atomic<uint64_t>& Counters::get(const std::string& name, const std::string&
 }
 
 uint64_t Counters::value(const std::string& name, const std::string& label) const {
-  // Looking up without creating: a walk is fine, value() is for tests and
-  // reports, not for hot paths.
-  uint64_t out = 0;
-  atoms_.for_each([&](const std::string& n, const std::string& l, uint64_t v) {
-    if (n == name && l == label) out = v;
-  });
-  return out;
+  return atoms_.value(name, label);
 }
 
 std::vector<std::pair<std::string, uint64_t>> Counters::snapshot() const {

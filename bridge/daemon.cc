@@ -166,6 +166,7 @@ int run_daemon(const Config& config) {
   };
   using clock = std::chrono::steady_clock;
   auto next_stats = clock::now() + std::chrono::seconds(config.stats_interval_s);
+  auto next_rejection_report = clock::now();
   while (!g_stop) {
     // Wait for input no longer than the open batch may wait for Redis.
     auto timeout = loop_tick;
@@ -208,6 +209,10 @@ int run_daemon(const Config& config) {
       if (!set_log_file(config.log_file)) log_error("cannot reopen log file ", config.log_file);
       log_info("log file reopened");
     }
+    if (clock::now() >= next_rejection_report) {
+      next_rejection_report = clock::now() + std::chrono::seconds(1);
+      report_suppressed_rejections();
+    }
     if (config.stats_interval_s > 0 && clock::now() >= next_stats) {
       next_stats += std::chrono::seconds(config.stats_interval_s);
       log_info(counters_line());
@@ -247,6 +252,7 @@ int run_daemon(const Config& config) {
               " kept in the spool for the next start, ", stopped.lost, " lost");
   else
     log_info("all records written to Redis");
+  report_suppressed_rejections(true);
   log_info(counters_line());
   return 0;
 }

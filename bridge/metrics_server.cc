@@ -35,14 +35,16 @@ std::string error_response(std::string_view status, std::string_view extra = {})
   return response(status, "text/plain; charset=utf-8", std::string(status) + "\n", true, extra);
 }
 
-// Waits until `fd` is ready for `events` or the deadline passes.
-bool wait_for(int fd, short events, clock::time_point deadline) {
+// Waits until `fd` is ready for `events`; false when the deadline passes or
+// `wake` becomes readable (the server is stopping: a client in progress
+// must not hold up the bridge's exit).
+bool wait_for(int fd, short events, clock::time_point deadline, int wake) {
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
     if (left.count() <= 0) return false;
-    pollfd p{fd, events, 0};
-    int n = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (n > 0) return true;
+    pollfd p[2] = {{fd, events, 0}, {wake, POLLIN, 0}};
+    int n = ::poll(p, 2, static_cast<int>(left.count()));
+    if (n > 0) return p[1].revents == 0;
     if (n < 0 && errno != EINTR) return false;
   }
 }
@@ -142,7 +144,7 @@ void MetricsServer::serve(int client) {
       answer = error_response("431 Request Header Fields Too Large");
       break;
     }
-    if (!wait_for(client, POLLIN, deadline)) {
+    if (!wait_for(client, POLLIN, deadline, wake_.get())) {
       answer = error_response("408 Request Timeout");
       break;
     }
@@ -158,7 +160,7 @@ void MetricsServer::serve(int client) {
   // The answer gets a timeout of its own: after a 408 the first one is gone.
   deadline = clock::now() + options_.client_timeout;
   size_t sent = 0;
-  while (sent < answer.size() && wait_for(client, POLLOUT, deadline)) {
+  while (sent < answer.size() && wait_for(client, POLLOUT, deadline, wake_.get())) {
     auto n = ::send(client, answer.data() + sent, answer.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) continue;

@@ -6,8 +6,10 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 using namespace zrb;
 
@@ -17,8 +19,7 @@ std::string page() {
   return "zrb_x_total 1\n";
 }
 
-// One request over a real socket; returns everything the server sent.
-std::string exchange(uint16_t port, const std::string& request) {
+UniqueFd connect_to(uint16_t port) {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   REQUIRE(fd);
   sockaddr_in addr{};
@@ -26,6 +27,12 @@ std::string exchange(uint16_t port, const std::string& request) {
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   REQUIRE(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  return fd;
+}
+
+// One request over a real socket; returns everything the server sent.
+std::string exchange(uint16_t port, const std::string& request) {
+  auto fd = connect_to(port);
   if (!request.empty())
     REQUIRE(::send(fd.get(), request.data(), request.size(), MSG_NOSIGNAL) ==
             static_cast<ssize_t>(request.size()));
@@ -71,6 +78,18 @@ TEST_CASE("metrics http: a real socket; a silent client times out; a huge reques
             .rfind("HTTP/1.1 431", 0) == 0);
   // Still serving.
   CHECK(exchange(server.port(), "GET /metrics HTTP/1.1\r\n\r\n").rfind("HTTP/1.1 200", 0) == 0);
+}
+
+TEST_CASE("metrics http: stopping does not wait for a silent client") {
+  MetricsServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.client_timeout = std::chrono::seconds(30);
+  auto server = std::make_unique<MetricsServer>(o, page);
+  auto fd = connect_to(server->port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // accepted, now waiting
+  auto start = std::chrono::steady_clock::now();
+  server.reset();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
 }
 
 TEST_CASE("metrics http: an address that cannot be listened on is a clear error") {

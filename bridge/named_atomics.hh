@@ -25,6 +25,13 @@ class NamedAtomics {
     return a;
   }
 
+  /// The current value, 0 if there is no such atomic (none is created).
+  T value(const std::string& name, const std::string& label) const {
+    std::lock_guard<std::mutex> guard(mutex_);
+    auto i = index_.find(std::make_pair(name, label));
+    return i == index_.end() ? T{} : i->second->load();
+  }
+
   /// Calls f(name, label, value) for each, sorted by (name, label).
   template <typename F>
   void for_each(F&& f) const {

@@ -3,6 +3,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "counters.hh"
 #include "log.hh"
@@ -41,6 +43,30 @@ void set_rejection_log_limit(RejectionLogLimit limit) {
   l.windows.clear();
 }
 
+namespace {
+
+void log_left_out(std::string_view reason, uint64_t left_out, std::chrono::seconds interval) {
+  log_warning("rejected ", reason, ": ", left_out, " more rejections were not logged in the last ",
+              interval.count(), " s (see the counter rejected{", reason, "})");
+}
+
+}  // namespace
+
+void report_suppressed_rejections(bool all) {
+  auto& l = limiter();
+  std::vector<std::pair<std::string, uint64_t>> due;
+  std::unique_lock<std::mutex> guard(l.mutex);
+  auto now = clock::now();
+  auto interval = l.limit.interval;
+  for (auto& [reason, w] : l.windows) {
+    if (w.suppressed == 0 || (!all && now - w.start < interval)) continue;
+    due.emplace_back(reason, w.suppressed);
+    w = Window{now};
+  }
+  guard.unlock();
+  for (const auto& [reason, n] : due) log_left_out(reason, n, interval);
+}
+
 void reject(std::string_view reason, std::string_view detail) {
   // The counter lookup takes a lock; rejections are rare next to good
   // records, so this is not on the hot path.
@@ -69,10 +95,7 @@ void reject(std::string_view reason, std::string_view detail) {
     ++w.suppressed;
   bool first_left_out = !log && w.suppressed == 1;
   guard.unlock();
-  if (left_out > 0)
-    log_warning("rejected ", reason, ": ", left_out,
-                " more rejections were not logged in the last ", limit.interval.count(),
-                " s (see the counter rejected{", reason, "})");
+  if (left_out > 0) log_left_out(reason, left_out, limit.interval);
   if (log) {
     log_warning("rejected ", reason, ": ", detail);
     return;

@@ -23,6 +23,11 @@ struct RejectionLogLimit {
   std::chrono::seconds interval{60};
 };
 
+/// Logs the "N more were not logged" line of every reason whose interval
+/// has ended, without waiting for its next rejection (the daemon calls this
+/// about once a second, and at exit with `all`).
+void report_suppressed_rejections(bool all = false);
+
 /// Sets the limit (the daemon does, from its configuration).
 void set_rejection_log_limit(RejectionLogLimit limit);
 

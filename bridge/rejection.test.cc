@@ -28,6 +28,15 @@ TEST_CASE("rejection: every one counted, log lines limited per reason per interv
   reject("test_flood", "bad thing again");
   CHECK(log.count("rejected test_flood: 7 more rejections were not logged") == 1);
   CHECK(log.count("bad thing again") == 1);
+  // 1 logged above, 2 more logged, 3 left out; without another rejection the
+  // report is due once the interval ends.
+  for (int i = 0; i < 5; ++i) reject("test_flood", "quiet after this");
+  report_suppressed_rejections();
+  CHECK(log.count("rejected test_flood: 3 more rejections") == 0);  // interval not over
+  report_suppressed_rejections(true);
+  CHECK(log.count("rejected test_flood: 3 more rejections") == 1);
+  report_suppressed_rejections(true);
+  CHECK(log.count("more rejections were not logged") == 2);  // nothing new to report
   set_rejection_log_limit({0, std::chrono::seconds(60)});
   for (int i = 0; i < 30; ++i) reject("test_flood", "unlimited");
   CHECK(log.count("unlimited") == 30);
