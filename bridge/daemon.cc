@@ -12,10 +12,11 @@
 
 #include "commands.hh"
 #include "counters.hh"
+#include "gauges.hh"
+#include "histogram.hh"
+#include "host_port.hh"
 #include "intel_replay.hh"
 #include "intel_stream_reader.hh"
-#include "gauges.hh"
-#include "host_port.hh"
 #include "log.hh"
 #include "log_forwarder.hh"
 #include "metrics.hh"
@@ -99,7 +100,20 @@ int run_daemon(const Config& config) {
   // policy during an outage), or shutdown would wait for Redis forever.
   WriterOptions writer_options = config.writer;
   writer_options.stop_flag = &g_stop;
+  writer_options.on_round_trip = [&h = redis_roundtrip_histogram()](std::chrono::nanoseconds d) {
+    h.observe(std::chrono::duration<double>(d).count());
+  };
   RedisWriter writer(writer_options);
+  // Read at scrape time from the writer's atomics (thread-safe, no lock).
+  Gauges::Source writer_levels[] = {
+      gauges().add_source("buffer_records", "",
+                          [&writer] { return static_cast<double>(writer.buffered_records()); }),
+      gauges().add_source("buffer_bytes", "",
+                          [&writer] { return static_cast<double>(writer.buffered_bytes()); }),
+      gauges().add_source("spool_records", "",
+                          [&writer] { return static_cast<double>(writer.spooled_records()); }),
+      gauges().add_source("spool_bytes", "",
+                          [&writer] { return static_cast<double>(writer.spooled_bytes()); })};
   LogForwarder forwarder(*router, writer, config.timestamps, config.convert_limits,
                          config.protocol_limits);
   auto transport = make_broker_transport(config.broker);

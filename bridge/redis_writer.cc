@@ -76,6 +76,7 @@ RedisWriter::RedisWriter(WriterOptions options)
       records_written_(counters().get("records_written")),
       commands_written_(counters().get("commands_written")),
       batches_written_(counters().get("batches_written")),
+      bytes_written_(counters().get("bytes_written")),
       records_failed_(counters().get("records_failed")),
       reconnects_(counters().get("redis_reconnects")),
       connect_failures_(counters().get("redis_connect_failures")),
@@ -492,6 +493,7 @@ RedisWriter::Outcome RedisWriter::send(CommandBatch& batch) {
   records_failed_ += failed_records;
   commands_written_ += ok_commands;
   ++batches_written_;
+  bytes_written_ += batch.resp.size();
   return Outcome::written;
 }
 

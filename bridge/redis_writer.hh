@@ -254,6 +254,7 @@ class RedisWriter {
   std::atomic<uint64_t>& records_written_;
   std::atomic<uint64_t>& commands_written_;
   std::atomic<uint64_t>& batches_written_;
+  std::atomic<uint64_t>& bytes_written_;
   std::atomic<uint64_t>& records_failed_;
   std::atomic<uint64_t>& reconnects_;
   std::atomic<uint64_t>& connect_failures_;

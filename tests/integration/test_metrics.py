@@ -135,6 +135,20 @@ def main():
                     checks.check(got == want, f"{key[0]}{key[1]} = {got}, expected {want}")
                 checks.check(not any(k[1] == '{path="conn3"}' for k in v),
                              "a refused stream got a per-path series")
+                # The writer's side: nothing left in the buffer, every batch's round trip
+                # in the histogram, and the RESP bytes written hold every JSON line.
+                checks.check(v.get(("zrb_buffer_records", "")) == 0, "buffer_records is not 0")
+                checks.check(v.get(("zrb_buffer_bytes", "")) == 0, "buffer_bytes is not 0")
+                checks.check(v.get(("zrb_spool_records", "")) == 0, "spool_records is not 0")
+                trips = v.get(("zrb_redis_roundtrip_seconds_count", ""))
+                batches = v.get(("zrb_batches_written_total", ""))
+                checks.check(trips is not None and batches is not None and trips >= batches >= 1,
+                             f"round trips {trips} for {batches} batches written")
+                checks.check(v.get(("zrb_redis_roundtrip_seconds_bucket", '{le="+Inf"}')) == trips,
+                             "the +Inf bucket is not the count")
+                checks.check((v.get(("zrb_bytes_written_total", "")) or 0)
+                             > expect[("zrb_bytes_converted_total", "")],
+                             "bytes_written does not cover the JSON converted")
 
                 # Bad requests, then the page again.
                 checks.check(http_status(port, "POST") == 405, "POST /metrics is not 405")
