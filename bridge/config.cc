@@ -42,7 +42,7 @@ struct Raw {
   std::string list_push;
   uint64_t list_max = 0;
   std::vector<std::string> include, exclude, routes, file_routes;
-  size_t max_record_bytes = 0;
+  size_t max_record_bytes = 0, max_string_bytes = 0;
   size_t max_depth = 0;
   size_t max_columns = 0;
   std::vector<std::string> in_channels, in_patterns, intel_channels;
@@ -176,6 +176,9 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "limits.max-record-bytes",
       po::value(&r.max_record_bytes)->default_value(d.convert_limits.max_record_bytes),
       "largest JSON line a record may produce")(
+      "limits.max-string-bytes",
+      po::value(&r.max_string_bytes)->default_value(d.convert_limits.max_string_bytes),
+      "longest string value in a record (string_too_long)")(
       "limits.max-depth", po::value(&r.max_depth)->default_value(d.broker.max_depth),
       "deepest nesting of a received value")(
       "limits.max-columns", po::value(&r.max_columns)->default_value(d.protocol_limits.max_columns),
@@ -232,9 +235,9 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "how long one XREADGROUP waits for new entries");
 
   po::options_description commands("Redis operations of Zeek scripts");
-  commands.add_options()(
-      "commands.namespace", po::value(&r.commands_namespace)->default_value(d.commands.key_prefix),
-      "prefix of every key of the typed operations (RedisBridge::set, ...)")(
+  commands.add_options()("commands.namespace",
+                         po::value(&r.commands_namespace)->default_value(d.commands.key_prefix),
+                         "prefix of every key of the typed operations (RedisBridge::set, ...)")(
       "commands.allow", po::value(&r.commands_allow)->composing(),
       "also allow this command in RedisBridge::command (repeatable)")(
       "commands.deny", po::value(&r.commands_deny)->composing(),
@@ -348,6 +351,8 @@ bool validate(Raw& r, Config& c, std::string& error) {
     return fail("json.timestamps: '" + r.timestamps + "' is not epoch, iso8601 or millis");
   if (r.max_record_bytes < 1024) return fail("limits.max-record-bytes: must be at least 1024");
   c.convert_limits.max_record_bytes = r.max_record_bytes;
+  if (r.max_string_bytes < 1) return fail("limits.max-string-bytes: must be at least 1");
+  c.convert_limits.max_string_bytes = r.max_string_bytes;
   if (r.max_depth < 2) return fail("limits.max-depth: must be at least 2");
   c.broker.max_depth = r.max_depth;
   c.convert_limits.max_depth = r.max_depth;

@@ -282,6 +282,12 @@ class RecordWriter {
   }
 
   bool string(const std::string& s, Failure& f) {
+    if (s.size() > limits_.max_string_bytes) {
+      f.status = ConvertStatus::string_too_long;
+      f.detail = "string of " + std::to_string(s.size()) + " bytes, limit " +
+                 std::to_string(limits_.max_string_bytes);
+      return false;
+    }
     // The escaped text is at least as long as the bytes: refuse a string
     // that cannot fit before spending time on it.
     if (out_.size() - start_ + s.size() + 2 > limits_.max_record_bytes) return too_large(f);
@@ -370,6 +376,8 @@ std::string_view to_string(ConvertStatus status) {
       return "too_deep";
     case ConvertStatus::too_large:
       return "too_large";
+    case ConvertStatus::string_too_long:
+      return "string_too_long";
   }
   return "ok";
 }

@@ -27,9 +27,9 @@ bool parse_time_format(std::string_view text, TimeFormat& out);
 std::string_view to_string(TimeFormat tf);
 
 /// Outcome of record_to_json; every failure is also a rejection reason.
-enum class ConvertStatus { ok, schema_mismatch, too_deep, too_large };
+enum class ConvertStatus { ok, schema_mismatch, too_deep, too_large, string_too_long };
 
-/// "ok", "schema_mismatch", "too_deep", "too_large".
+/// "ok", "schema_mismatch", "too_deep", "too_large", "string_too_long".
 std::string_view to_string(ConvertStatus status);
 
 /// Bounds on what one record may cost.
@@ -38,6 +38,10 @@ struct ConvertLimits {
   size_t max_record_bytes = 16 * 1024 * 1024;
   /// Deepest value: positions in a column's index, plus one for a container.
   size_t max_depth = 32;
+  /// Longest string value (bytes before escaping), in a column or inside a
+  /// container. Zeek truncates its own log strings far below this; a longer
+  /// one is a peer that is not Zeek, refused before it is escaped.
+  size_t max_string_bytes = 1024 * 1024;
 };
 
 /// Appends the JSON object for `record` (a positional record vector) under

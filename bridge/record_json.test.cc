@@ -323,6 +323,21 @@ TEST_CASE("record_json: limits") {
             record_of({Vector{uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{4}, uint64_t{5}}}),
             list, TimeFormat::epoch, limits, out, &why) == ConvertStatus::too_large);
   CHECK(out == "kept");
+
+  // A string longer than max_string_bytes, in a column or in a container,
+  // is refused however large the record may be; one at the limit is fine.
+  limits = ConvertLimits{};
+  limits.max_string_bytes = 5;
+  CHECK(record_to_json({"12345"}, text, TimeFormat::epoch, limits, out, &why) == ConvertStatus::ok);
+  out = "kept";
+  CHECK(record_to_json({"123456"}, text, TimeFormat::epoch, limits, out, &why) ==
+        ConvertStatus::string_too_long);
+  CHECK(out == "kept");
+  CHECK(why.find("string of 6 bytes, limit 5") != std::string::npos);
+  const auto strings = schema_of(zeek_8_0, {column("v", "vector of string", {0})});
+  CHECK(record_to_json(record_of({Vector{std::string("ok"), std::string("too long")}}), strings,
+                       TimeFormat::epoch, limits, out, &why) == ConvertStatus::string_too_long);
+  CHECK(out == "kept");
 }
 
 TEST_CASE("record_json: names of formats and statuses") {
@@ -340,4 +355,5 @@ TEST_CASE("record_json: names of formats and statuses") {
   CHECK(to_string(ConvertStatus::schema_mismatch) == "schema_mismatch");
   CHECK(to_string(ConvertStatus::too_deep) == "too_deep");
   CHECK(to_string(ConvertStatus::too_large) == "too_large");
+  CHECK(to_string(ConvertStatus::string_too_long) == "string_too_long");
 }

@@ -14,8 +14,10 @@ batches the peer sends, in order:
   unknown_stream    a batch for a path that never had a schema
   schema_mismatch   x2: a record with a string where a count belongs and a record with too few
                     fields, in one batch between three good records (which must be written)
-  too_large         a record with a 64 MiB string, between two good records, one of them
-                    carrying a 1 MiB string (under the 16 MiB limit: must be written)
+  too_large         a record with a 20 MiB string (JSON over the 16 MiB limit) and
+  string_too_long   a record with a 64 MiB string (over --limits.max-string-bytes 32 MiB),
+                    between two good records, one of them carrying a 1 MiB string (under both
+                    limits: must be written)
   too_deep          a record holding a value nested 1000 deep (alone in its batch)
   not_an_event      a plain string published on the topic
 
@@ -45,7 +47,9 @@ from harness import Bridge, BrokerPeer, Checks, RedisServer, TestError
 NODE = "bad-input-test"
 TRACE = "dns-edns-ecs"  # its conn.log has enough records (69)
 MAX_RECORD_BYTES = 16 * 1024 * 1024
+MAX_STRING_BYTES = 32 * 1024 * 1024
 HUGE_BYTES = 64 * 1024 * 1024
+LARGE_BYTES = 20 * 1024 * 1024
 BIG_OK_BYTES = 1024 * 1024
 DEPTH = 1000
 
@@ -171,12 +175,15 @@ def build_plan(log):
     p.expected_lines += [p.lines[i] for i in g]
     p.good_batch()
 
-    # too_large: 64 MiB string between a good record and a good 1 MiB one
+    # string_too_long and too_large: a 64 MiB and a 20 MiB string between a good record and
+    # a good 1 MiB one
     g = [p.good_record("history") for _ in range(2)]
     huge = p.record_with(g[0], "history", "H" * HUGE_BYTES)
+    large = p.record_with(g[0], "history", "L" * LARGE_BYTES)
     big_ok = p.record_with(g[1], "history", "h" * BIG_OK_BYTES)
-    p.send("batch: good, 64 MiB string, 1 MiB string",
-           zeek_tsv.batch_event(NODE, p.path, [p.records[g[0]], huge, big_ok]))
+    p.send("batch: good, 64 MiB string, 20 MiB string, 1 MiB string",
+           zeek_tsv.batch_event(NODE, p.path, [p.records[g[0]], huge, large, big_ok]))
+    p.expected_reasons["string_too_long"] += 1
     p.expected_reasons["too_large"] += 1
     p.expected_lines += [p.lines[g[0]],
                          with_history(p.lines[g[1]], log.values[g[1]], log, "h" * BIG_OK_BYTES)]
@@ -202,7 +209,8 @@ def main():
     print(f"sending {len(plan.messages)} messages: {len(plan.expected_lines)} good records, "
           f"{n_bad} bad inputs", flush=True)
 
-    args = ["--limits.max-record-bytes", str(MAX_RECORD_BYTES)]
+    args = ["--limits.max-record-bytes", str(MAX_RECORD_BYTES),
+            "--limits.max-string-bytes", str(MAX_STRING_BYTES)]
     with RedisServer() as redis, Bridge(redis, args) as bridge:
         result = None
         try:
