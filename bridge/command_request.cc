@@ -1,13 +1,11 @@
 #include "command_request.hh"
 
-#include <hiredis/hiredis.h>
-
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <memory>
-#include <new>
 #include <vector>
+
+#include "redis_command.hh"
 
 namespace zrb {
 
@@ -76,25 +74,6 @@ std::string_view kind_text(Kind k) {
       return "vector of string (not empty)";
   }
   return "?";
-}
-
-struct CommandDeleter {
-  void operator()(char* command) const { redisFreeCommand(command); }
-};
-
-void append_command(std::string& out, const std::vector<std::string_view>& argv) {
-  std::vector<const char*> pointers;
-  std::vector<size_t> lengths;
-  for (auto arg : argv) {
-    pointers.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  char* raw = nullptr;
-  int length =
-      redisFormatCommandArgv(&raw, static_cast<int>(argv.size()), pointers.data(), lengths.data());
-  std::unique_ptr<char, CommandDeleter> command(raw);
-  if (length < 0 || !command) throw std::bad_alloc();
-  out.append(command.get(), static_cast<size_t>(length));
 }
 
 // Milliseconds for PX/PEXPIRE, rounded up: a TTL of 0.4 ms must not become
@@ -254,13 +233,14 @@ CommandCheck check_command(const Event& event, const CommandAllowlist& allowlist
     if (!allowlist.allows(generic[0]))
       return refuse("command_refused",
                     "command " + describe(generic[0], 40) + " is not on the allowlist", "REFUSED");
-    append_command(request.resp, std::vector<std::string_view>(generic.begin(), generic.end()));
+    const std::vector<std::string_view> views(generic.begin(), generic.end());
+    format_command(request.resp, views.data(), views.size());
     request.commands = 1;
   } else {
     if (op->name == "lpush" && texts[2] != "0")
       texts.push_back(std::to_string(std::stoull(texts[2]) - 1));
     for (const auto& argv : build(op->name, texts)) {
-      append_command(request.resp, argv);
+      format_command(request.resp, argv.data(), argv.size());
       ++request.commands;
     }
   }

@@ -41,18 +41,30 @@ void CommandBatch::clear() {
 }
 
 void format_command(std::string& out, std::initializer_list<std::string_view> argv) {
-  std::array<const char*, max_args> pointers{};
-  std::array<size_t, max_args> lengths{};
-  size_t argc = 0;
-  for (auto arg : argv) {
-    if (argc == max_args) throw std::length_error("format_command: too many arguments");
-    pointers[argc] = arg.data();
-    lengths[argc] = arg.size();
-    ++argc;
+  format_command(out, argv.begin(), argv.size());
+}
+
+void format_command(std::string& out, const std::string_view* argv, size_t argc) {
+  // The log path's commands have a handful of arguments: no allocation for
+  // them; only a longer generic command pays for vectors.
+  std::array<const char*, max_args> small_pointers{};
+  std::array<size_t, max_args> small_lengths{};
+  std::vector<const char*> large_pointers;
+  std::vector<size_t> large_lengths;
+  const char** pointers = small_pointers.data();
+  size_t* lengths = small_lengths.data();
+  if (argc > max_args) {
+    large_pointers.resize(argc);
+    large_lengths.resize(argc);
+    pointers = large_pointers.data();
+    lengths = large_lengths.data();
+  }
+  for (size_t i = 0; i < argc; ++i) {
+    pointers[i] = argv[i].data();
+    lengths[i] = argv[i].size();
   }
   char* raw = nullptr;
-  int length =
-      redisFormatCommandArgv(&raw, static_cast<int>(argc), pointers.data(), lengths.data());
+  int length = redisFormatCommandArgv(&raw, static_cast<int>(argc), pointers, lengths);
   std::unique_ptr<char, CommandDeleter> command(raw);
   if (length < 0 || !command) throw std::bad_alloc();
   out.append(command.get(), static_cast<size_t>(length));

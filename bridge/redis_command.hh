@@ -46,6 +46,9 @@ struct CommandBatch {
 /// Formats one command into `out` (redisFormatCommandArgv). Throws
 /// std::bad_alloc if hiredis cannot allocate.
 void format_command(std::string& out, std::initializer_list<std::string_view> argv);
+/// The same for `argc` arguments of any number (the generic command of
+/// Zeek scripts).
+void format_command(std::string& out, const std::string_view* argv, size_t argc);
 
 /// Appends the commands that write `json` along `route` (XADD, LPUSH/RPUSH
 /// and LTRIM, or PUBLISH; nothing for drop) to `batch`. Returns how many

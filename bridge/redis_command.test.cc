@@ -40,6 +40,15 @@ TEST_CASE("format_command writes RESP with exact lengths") {
   std::string empty;
   format_command(empty, {"PUBLISH", "", ""});
   CHECK(empty == "*3\r\n$7\r\nPUBLISH\r\n$0\r\n\r\n$0\r\n\r\n");
+
+  // Any number of arguments (the generic command), past the small fast path.
+  std::vector<std::string_view> many{"SADD", "k"};
+  for (int i = 0; i < 10; ++i) many.push_back("m");
+  std::string long_command;
+  format_command(long_command, many.data(), many.size());
+  std::string want = "*12\r\n$4\r\nSADD\r\n$1\r\nk\r\n";
+  for (int i = 0; i < 10; ++i) want += "$1\r\nm\r\n";
+  CHECK(long_command == want);
 }
 
 TEST_CASE("append_record: one command per record, two for a capped list") {
