@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "bench_common.hh"
-#include "command_executor.hh"
-#include "command_request.hh"
-#include "log.hh"
+#include "commands/command_executor.hh"
+#include "commands/command_request.hh"
+#include "observe/log.hh"
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "bench_common.hh"
-#include "caf_scheduler.hh"
+#include "broker_peer.hh"
 
 namespace {
 
@@ -68,28 +68,18 @@ int run(const Options& o) {
   const uint64_t ops = o.count("--ops", 1000000);
   const uint64_t trips = o.count("--round-trips", 5000);
   const uint64_t window = o.count("--window", 100);
-  std::string host;
-  uint16_t port = 0;
-  split_host_port(o.str("--peer", ""), host, port);
-
-  broker::broker_options bo;
-  bo.disable_ssl = true;
-  bo.forward = false;
-  bo.ignore_broker_conf = true;
-  broker::configuration config{bo};
-  set_caf_scheduler(config, "sharing", 1);
-  broker::endpoint ep{std::move(config)};
+  broker::endpoint ep{peer_configuration()};
   // Before peering, so that the subscription travels with the handshake.
   auto replies = ep.make_subscriber({broker::topic{replies_topic}});
-  ep.peer_nosync(host, port, broker::timeout::seconds(1));
+  reach(ep, "", o.str("--peer", ""), "bench_command_publisher");
 
   // Up when a request is answered: peered, the bridge subscribed to our
   // commands, our subscription known to the bridge, Redis connected.
   double deadline = mono_seconds() + 30;
   while (take_replies(replies, std::chrono::milliseconds(200)) == 0) {
     if (stop_requested || mono_seconds() > deadline) {
-      std::fprintf(stderr, "bench_command_publisher: no reply from %s:%u within 30 s\n",
-                   host.c_str(), port);
+      std::fprintf(stderr, "bench_command_publisher: no reply from %s within 30 s\n",
+                   o.str("--peer", "").c_str());
       return 1;
     }
     ep.publish(op("get", {std::string("rt")}, 1));

@@ -35,7 +35,7 @@
 #include <thread>
 
 #include "bench_common.hh"
-#include "caf_scheduler.hh"
+#include "broker_peer.hh"
 
 namespace {
 
@@ -211,35 +211,14 @@ int run(const Options& o) {
   const uint64_t work_ns = o.count("--work-ns", 0);
   const double timeout_s = o.real("--timeout-s", 600);
   const auto queue = o.count("--queue", 1024);  // the bridge's --broker.queue default
-  broker::broker_options bo;
-  bo.disable_ssl = true;
-  bo.forward = false;
-  bo.ignore_broker_conf = true;
-  broker::configuration config{bo};
   // Default: the bridge's own CAF settings (sharing, one thread, as Zeek
   // runs Broker), so the ceiling is measured under the bridge's conditions.
-  set_caf_scheduler(config, o.str("--caf-policy", "sharing"), o.count("--caf-threads", 1));
-  broker::endpoint ep{std::move(config)};
+  broker::endpoint ep{
+      peer_configuration(o.str("--caf-policy", "sharing"), o.count("--caf-threads", 1))};
   auto sub = ep.make_subscriber({broker::topic{o.str("--topic", "zeek/redis/")}}, queue);
-  if (o.has("--listen")) {
-    std::string host;
-    uint16_t port = 0;
-    split_host_port(o.str("--listen", ""), host, port);
-    auto bound = ep.listen(host, port);
-    if (bound == 0) {
-      std::fprintf(stderr, "bench_decode_sink: cannot listen on %s\n",
-                   o.str("--listen", "").c_str());
-      return 1;
-    }
-    std::fprintf(stderr, "bench_decode_sink: listening on %s:%u\n", host.c_str(), bound);
-  } else if (o.has("--peer")) {
-    std::string host;
-    uint16_t port = 0;
-    split_host_port(o.str("--peer", ""), host, port);
-    ep.peer_nosync(host, port, broker::timeout::seconds(1));
-  } else {
+  if (o.has("--listen") == o.has("--peer"))
     throw std::invalid_argument("give --listen HOST:PORT or --peer HOST:PORT");
-  }
+  if (!reach(ep, o.str("--listen", ""), o.str("--peer", ""), "bench_decode_sink")) return 1;
 
   // Inline: the thread that takes messages from Broker also handles them,
   // as the bridge's main loop does. --work-thread: it only hands them to a
@@ -248,20 +227,13 @@ int run(const Options& o) {
   std::unique_ptr<HandoffThread> worker;
   if (o.has("--work-thread")) worker = std::make_unique<HandoffThread>(handler, 64);
   const double deadline = mono_seconds() + timeout_s;
-  while (handler.records() < want && !stop_requested && mono_seconds() < deadline) {
-    if (sub.available() == 0) {
-      pollfd fd{sub.fd(), POLLIN, 0};
-      ::poll(&fd, 1, 50);
-    }
-    size_t n = sub.available();
-    if (n == 0) continue;
-    for (auto& msg : sub.get(n)) {
-      if (worker)
-        worker->push(std::move(msg), deadline);
-      else
-        handler.handle(msg);
-    }
-  }
+  receive_until(sub, deadline, [&](broker::data_message& msg) {
+    if (worker)
+      worker->push(std::move(msg), deadline);
+    else
+      handler.handle(msg);
+    return handler.records() < want;
+  });
   // The handler thread may still be on the last messages.
   while (worker && handler.records() < want && !stop_requested && mono_seconds() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -23,11 +23,11 @@
 #include <thread>
 #include <vector>
 
-#include "../bridge/intel_snapshot.hh"
-#include "../bridge/redis_context.hh"
-#include "../bridge/redis_url.hh"
 #include "bench_common.hh"
-#include "caf_scheduler.hh"
+#include "broker_peer.hh"
+#include "intel/intel_snapshot.hh"
+#include "redis/redis_context.hh"
+#include "redis/redis_url.hh"
 
 namespace {
 
@@ -75,36 +75,20 @@ struct Peer {
   // Peers (subscribed first, so the subscription travels with the
   // handshake) and returns the time of peer_added.
   uint64_t connect(const std::string& where) {
-    std::string host;
-    uint16_t port = 0;
-    split_host_port(where, host, port);
-    ep.peer_nosync(host, port, broker::timeout::seconds(1));
-    const double deadline = mono_seconds() + 30;
-    while (mono_seconds() < deadline) {
-      for (auto& s : status.poll())
-        if (auto st = caf::get_if<broker::status>(&s))
-          if (st->code() == broker::sc::peer_added) return mono_ns();
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    throw std::runtime_error("no peering with the bridge at " + where);
+    reach(ep, "", where, "bench_intel");
+    if (!wait_peered(status, 30, "bench_intel"))
+      throw std::runtime_error("no peering with the bridge at " + where);
+    return mono_ns();
   }
 
   // Calls f(name, args) for each event until f returns false or `until`.
   template <class F>
   void receive(double until, F f) {
-    while (!stop_requested && mono_seconds() < until) {
-      if (sub.available() == 0) {
-        pollfd fd{sub.fd(), POLLIN, 0};
-        ::poll(&fd, 1, 20);
-      }
-      size_t n = sub.available();
-      if (n == 0) continue;
-      for (auto& msg : sub.get(n)) {
-        const std::string* name = nullptr;
-        const broker::vector* args = nullptr;
-        if (event_of(msg, &name, &args) && !f(*name, *args)) return;
-      }
-    }
+    receive_until(sub, until, [&](const broker::data_message& msg) {
+      const std::string* name = nullptr;
+      const broker::vector* args = nullptr;
+      return !event_of(msg, &name, &args) || f(*name, *args);
+    });
   }
 };
 
@@ -222,13 +206,8 @@ int replay(const Options& o, Peer& peer) {
 }
 
 int run(const Options& o) {
-  broker::broker_options bo;
-  bo.disable_ssl = true;
-  bo.forward = false;
-  bo.ignore_broker_conf = true;
-  broker::configuration config{bo};
   // Zeek's CAF settings by default, as the bridge and the other benches.
-  set_caf_scheduler(config, o.str("--caf-policy", "sharing"), o.count("--caf-threads", 1));
+  auto config = peer_configuration(o.str("--caf-policy", "sharing"), o.count("--caf-threads", 1));
   // CAF's stream batching on this side (default: CAF's 5 ms, as a Zeek
   // peer has it); it delays delivery to our subscriber when traffic is light.
   if (o.has("--batch-delay-us"))

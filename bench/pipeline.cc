@@ -28,16 +28,16 @@
 
 #include "bench_common.hh"
 #include "conn_corpus.hh"
-#include "counters.hh"
-#include "log.hh"
-#include "log_forwarder.hh"
-#include "protocol.hh"
-#include "record_json.hh"
-#include "redis_context.hh"
-#include "redis_writer.hh"
-#include "route.hh"
-#include "transport.hh"
-#include "value.hh"
+#include "json/record_json.hh"
+#include "json/value.hh"
+#include "logs/log_forwarder.hh"
+#include "logs/protocol.hh"
+#include "observe/counters.hh"
+#include "observe/log.hh"
+#include "redis/redis_context.hh"
+#include "redis/redis_writer.hh"
+#include "redis/route.hh"
+#include "transport/transport.hh"
 
 namespace {
 

@@ -7,7 +7,7 @@
 // receiver's. (libbroker 1.4's broker::publisher, the API with a bounded
 // queue, stalled at a few hundred records/s here: unusable as a load source.)
 // CAF runs with Zeek 3.2's scheduler settings unless told otherwise
-// (caf_scheduler.hh).
+// (broker_peer.hh).
 //
 //   bench_publisher (--peer HOST:PORT | --listen HOST:PORT) [--records N]
 //                   [--batch B] [--shape conn|string300]
@@ -44,7 +44,7 @@
 #include <vector>
 
 #include "bench_common.hh"
-#include "caf_scheduler.hh"
+#include "broker_peer.hh"
 #include "conn_corpus.hh"
 
 namespace {
@@ -153,20 +153,6 @@ struct Settings {
   uint64_t caf_threads = 1;
 };
 
-// Waits for a peer_added status; false on timeout, error or stop signal.
-bool wait_peered(broker::status_subscriber& status, double wait_s) {
-  auto deadline = mono_seconds() + wait_s;
-  while (!stop_requested && mono_seconds() < deadline) {
-    auto item = status.get(std::chrono::milliseconds(100));
-    if (auto st = caf::get_if<broker::status>(&item)) {
-      if (st->code() == broker::sc::peer_added) return true;
-    } else if (auto err = caf::get_if<broker::error>(&item)) {
-      std::fprintf(stderr, "bench_publisher: broker: %s\n", caf::to_string(*err).c_str());
-    }
-  }
-  return false;
-}
-
 // True once a peer subscribed to a prefix of `topic`: from then on what we
 // publish reaches it.
 bool wait_subscribed(broker::endpoint& ep, const std::string& topic, double wait_s) {
@@ -180,32 +166,10 @@ bool wait_subscribed(broker::endpoint& ep, const std::string& topic, double wait
 }
 
 int run(const Settings& s) {
-  broker::broker_options bo;
-  bo.disable_ssl = true;
-  bo.forward = false;
-  bo.ignore_broker_conf = true;
-  broker::configuration config{bo};
-  set_caf_scheduler(config, s.caf_policy, s.caf_threads);
-  broker::endpoint ep{std::move(config)};
+  broker::endpoint ep{peer_configuration(s.caf_policy, s.caf_threads)};
   auto status = ep.make_status_subscriber(true);
-
-  if (!s.listen.empty()) {
-    std::string host;
-    uint16_t port = 0;
-    split_host_port(s.listen, host, port);
-    auto bound = ep.listen(host, port);
-    if (bound == 0) {
-      std::fprintf(stderr, "bench_publisher: cannot listen on %s\n", s.listen.c_str());
-      return 1;
-    }
-    std::fprintf(stderr, "bench_publisher: listening on %s:%u\n", host.c_str(), bound);
-  } else {
-    std::string host;
-    uint16_t port = 0;
-    split_host_port(s.peer, host, port);
-    ep.peer_nosync(host, port, broker::timeout::seconds(1));
-  }
-  if (!wait_peered(status, s.wait_s)) {
+  if (!reach(ep, s.listen, s.peer, "bench_publisher")) return 1;
+  if (!wait_peered(status, s.wait_s, "bench_publisher")) {
     std::fprintf(stderr, "bench_publisher: no peer within %.0f s\n", s.wait_s);
     return 1;
   }

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "host_port.hh"
+#include "base/host_port.hh"
 
 namespace po = boost::program_options;
 

@@ -6,15 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "commands.hh"
-#include "log.hh"
-#include "protocol.hh"
-#include "record_json.hh"
-#include "redis_inbound.hh"
-#include "redis_writer.hh"
-#include "rejection.hh"
-#include "route.hh"
-#include "transport.hh"
+#include "commands/commands.hh"
+#include "intel/redis_inbound.hh"
+#include "json/record_json.hh"
+#include "logs/protocol.hh"
+#include "observe/log.hh"
+#include "observe/rejection.hh"
+#include "redis/redis_writer.hh"
+#include "redis/route.hh"
+#include "transport/broker.hh"
 
 namespace zrb {
 

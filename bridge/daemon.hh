@@ -1,5 +1,6 @@
-// The daemon's main loop: Broker in, conversion, Redis out, until a signal
-// says stop.
+// The daemon: assembles the parts (assembly.hh), then moves events between
+// them until a signal says stop, then shuts down without losing what was
+// accepted.
 #pragma once
 
 #include "config.hh"

@@ -4,7 +4,7 @@
 
 #include "config.hh"
 #include "daemon.hh"
-#include "log.hh"
+#include "observe/log.hh"
 
 int main(int argc, char** argv) {
   zrb::Config config;

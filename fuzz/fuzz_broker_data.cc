@@ -15,8 +15,8 @@
 #include <exception>
 #include <string_view>
 
-#include "broker_data.hh"
 #include "log_path.hh"
+#include "transport/broker14/broker_data.hh"
 
 namespace {
 

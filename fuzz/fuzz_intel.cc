@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "intel_message.hh"
+#include "intel/intel_message.hh"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   zrb::IntelLimits limits;

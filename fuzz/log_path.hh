@@ -7,8 +7,8 @@
 #include <map>
 #include <string>
 
-#include "protocol.hh"
-#include "record_json.hh"
+#include "json/record_json.hh"
+#include "logs/protocol.hh"
 
 namespace zrb::fuzz {
 

@@ -17,9 +17,9 @@
 #include <regex>
 #include <string>
 
-#include "broker_data.hh"
-#include "corpus_reader.hh"
-#include "protocol.hh"
+#include "logs/protocol.hh"
+#include "support/corpus_reader.hh"
+#include "transport/broker14/broker_data.hh"
 #include "value_codec.hh"
 
 namespace fs = std::filesystem;

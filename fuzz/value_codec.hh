@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "transport.hh"
-#include "value.hh"
+#include "json/value.hh"
+#include "transport/transport.hh"
 
 namespace zrb::fuzz {
 

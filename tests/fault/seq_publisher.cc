@@ -99,12 +99,12 @@ int main(int argc, char** argv) {
   std::printf("ready\n");
   std::fflush(stdout);
 
-  broker::vector columns{broker::vector{std::string("seq"), std::string("count"),
-                                        broker::vector{broker::count{0}}}};
-  ep.publish(topic, broker::zeek::Event("RedisBridge::log_schema",
-                                        {broker::count{1}, broker::count{30204}, s.node, s.path,
-                                         std::move(columns)})
-                        .move_data());
+  broker::vector columns{
+      broker::vector{std::string("seq"), std::string("count"), broker::vector{broker::count{0}}}};
+  ep.publish(topic,
+             broker::zeek::Event("RedisBridge::log_schema", {broker::count{1}, broker::count{30204},
+                                                             s.node, s.path, std::move(columns)})
+                 .move_data());
   const auto start = Clock::now();
   uint64_t sent = 0;
   while (sent < s.records) {
@@ -113,9 +113,9 @@ int main(int argc, char** argv) {
     records.reserve(n);
     for (uint64_t i = 0; i < n; ++i)
       records.emplace_back(broker::vector{broker::count{s.first + sent + i}});
-    ep.publish(topic, broker::zeek::Event("RedisBridge::log_batch",
-                                          {s.node, s.path, std::move(records)})
-                          .move_data());
+    ep.publish(topic,
+               broker::zeek::Event("RedisBridge::log_batch", {s.node, s.path, std::move(records)})
+                   .move_data());
     sent += n;
     if (s.rate > 0) {
       auto due = start + std::chrono::duration<double>(static_cast<double>(sent) / s.rate);

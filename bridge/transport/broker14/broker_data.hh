@@ -1,0 +1,33 @@
+// broker::data <-> zrb::Value. Part of the Broker transport: only
+// broker_*.cc files include this header.
+#pragma once
+
+#include <broker/data.hh>
+
+#include <string>
+
+#include "json/value.hh"
+
+namespace zrb {
+
+/// Why a broker::data could not be converted.
+enum class DecodeError { none, too_deep };
+
+/// Converts `d` into `out`. Values nested deeper than `max_depth` are
+/// refused (too_deep) rather than recursed into: a hostile peer must not be
+/// able to exhaust the stack.
+DecodeError from_broker(const broker::data& d, Value& out, size_t max_depth);
+
+/// The name and arguments of a Zeek event message ([protocol version,
+/// message type 1, [name, args, ...]]; Zeek 6 and later append metadata,
+/// ignored). Both null if `d` is not one. Pointers into `d`.
+struct ZeekEventView {
+  const std::string* name = nullptr;
+  const broker::vector* args = nullptr;
+};
+ZeekEventView as_zeek_event(const broker::data& d);
+
+/// Converts a Value into Broker's representation.
+broker::data to_broker(const Value& v);
+
+}  // namespace zrb
