@@ -74,6 +74,9 @@ po::options_description describe_options(Raw& r, const Config& d) {
   po::options_description general("General");
   general.add_options()("help,h", "print this help and exit")("version",
                                                               "print the version and exit")(
+      "check-config",
+      "check the configuration (files, values, routes) and exit: 0 if the daemon would start "
+      "with it, 2 with the reason if not; connects to nothing")(
       "config,c", po::value(&r.config_file),
       "INI file with the options below (sections [broker], [redis], ...); the command line "
       "wins over it");
@@ -476,6 +479,10 @@ ConfigOutcome parse_config(int argc, const char* const* argv, Config& config,
     return ConfigOutcome::error;
   }
   if (!validate(raw, config, message)) return ConfigOutcome::error;
+  if (vm.count("check-config")) {
+    message = "configuration OK\n";
+    return ConfigOutcome::exit;
+  }
   return ConfigOutcome::run;
 }
 

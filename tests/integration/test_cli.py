@@ -50,7 +50,18 @@ def main():
         checks.check(says in r.stderr, f"{args}: the message names {says!r}: {r.stderr!r}")
         checks.check("listening" not in r.stderr, f"{args}: refused before listening")
         checks.check(port_is_free(port), f"{args}: port {port} was never bound")
-    return checks.finish("help and 5 invalid configurations")
+        # --check-config refuses the same configurations the same way.
+        c = run("--check-config", "--broker.listen", listen, *args)
+        checks.check(c.returncode == 2 and says in c.stderr,
+                     f"{args}: --check-config exits 2 naming {says!r}, got {c.returncode}")
+
+    # --check-config on a valid config (the example one) exits 0, connects to nothing.
+    example = f"{harness.source_dir()}/deploy/zeek-redis-bridge.conf"
+    ok = run("--check-config", "--config", example, "--broker.listen", listen)
+    checks.check(ok.returncode == 0 and "configuration OK" in ok.stdout,
+                 f"--check-config accepts the example config: {ok.returncode} {ok.stderr!r}")
+    checks.check(port_is_free(port), "--check-config never binds the Broker port")
+    return checks.finish("help, --check-config and 5 invalid configurations")
 
 
 if __name__ == "__main__":
