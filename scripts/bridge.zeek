@@ -15,6 +15,11 @@
 
 module RedisBridge;
 
+# The peering with the bridge must not keep Zeek running: `zeek -r` ends
+# after the trace, a script-only run after zeek_init. What is still to be
+# sent then is handled in zeek_done (logs.zeek, drain_timeout).
+redef Broker::peer_counts_as_iosource = F;
+
 # Whether this script suspended packet processing and has yet to continue it.
 global holding = F;
 
@@ -45,7 +50,7 @@ function check_deadline()
 	if ( ! holding || current_time() < hold_deadline )
 		return;
 
-	Reporter::warning(fmt("RedisBridge: bridge %s:%s not peered after %s, continuing without it",
+	Reporter::info(fmt("RedisBridge: bridge %s:%s not peered after %s, continuing without it",
 	                      bridge_host, bridge_port, wait_timeout));
 	stop_holding();
 	}

@@ -1,42 +1,163 @@
-##! Hands every log write to :zeek:see:`RedisBridge::forward`, once, with one
-##! call per record.
+##! Hands log writes to the forwarding in ``logs.zeek``, once per record.
 ##!
-##! Zeek 4.1 and later: a handler of the global :zeek:see:`Log::log_stream_policy`
-##! hook. The logging framework runs it for every write to an enabled stream
-##! (writes to a stream disabled with :zeek:see:`Log::disable_stream` stop
-##! before it), before the stream's filters. It runs at a very low priority so
-##! that it sees the record as the other handlers leave it, and not at all
-##! when one of them vetoes the write.
+##! By default (:zeek:see:`RedisBridge::honour_filters`) the package forwards
+##! what each stream's ``default`` filter writes. It replaces that filter, at
+##! the end of ``zeek_init`` (and, before Zeek 4.1, on every flush tick for
+##! streams created later), by a copy that forwards each record the filter
+##! accepts, with the filter's path and columns
+##! (:zeek:see:`RedisBridge::forward_filtered`):
 ##!
-##! Zeek 3.2 and 4.0 have no stream policy hook. There each stream gets an
-##! extra filter named ``redis-bridge`` that writes nothing
-##! (:zeek:see:`Log::WRITER_NONE`) and whose predicate (3.2; ``$pred`` is
-##! deprecated in 4.0) or policy hook (4.0) forwards the record and then
-##! rejects it, so no writer is ever created for it. The logging framework
-##! calls it for every write to an enabled stream, just like the default
-##! filter. Filters are added in zeek_init after the streams of Zeek's own
-##! scripts exist (they are created at priority 5), again at the end of
-##! zeek_init, and on every flush timer tick for streams created later.
+##! * Zeek 3.2: the copy's ``$pred`` runs the original predicate (if any) and
+##!   forwards the record when it returns T. Predicate and write are one
+##!   decision, so Redis gets exactly what the filter writes.
+##! * Zeek 4.0 and later: the copy's ``$policy`` hook runs the original
+##!   filter policy (the filter's own or, failing that, the stream's
+##!   ``$policy``, which filters inherit) and forwards the record unless it
+##!   vetoed. From 4.1 on, filter hooks run even after the global
+##!   :zeek:see:`Log::log_stream_policy` vetoed a write; a handler of that
+##!   hook at the lowest priority (it runs only if nothing vetoed) notes
+##!   the write, and the filter's hook forwards only a noted write.
+##!
+##! With ``honour_filters=F`` every write of an enabled stream is forwarded
+##! under the stream's path with all ``&log`` fields
+##! (:zeek:see:`RedisBridge::forward`): on 4.1 and later from the global
+##! :zeek:see:`Log::log_stream_policy` hook; before, from an extra filter
+##! ``redis-bridge`` with :zeek:see:`Log::WRITER_NONE` whose ``$pred`` (3.2)
+##! or policy hook (4.0) forwards the record and rejects it.
 
 @load base/misc/version
 @load ./main
+@load ./logs
 
 module RedisBridge;
 
+
+# Name of the filter added to every stream when filters are not honoured.
+const filter_name = "redis-bridge";
+
+# Streams whose default filter was wrapped (or found missing).
+global wrapped: set[Log::ID];
+
+@if ( Version::number >= 40000 )
+
+# The original policy of each wrapped default filter, if it had one.
+global original_policy: table[Log::ID] of Log::PolicyHook;
+
 @if ( Version::number >= 40100 )
+# The stream of the last write that passed Log::log_stream_policy.
+global passed_stream: Log::ID;
+global passed = F;
 
 hook Log::log_stream_policy(rec: any, id: Log::ID) &priority=-1000
 	{
-	RedisBridge::forward(rec, id);
+	if ( ! honour_filters )
+		{
+		RedisBridge::forward(rec, id);
+		return;
+		}
+
+	passed = T;
+	passed_stream = id;
+	}
+@endif
+
+global wrapper_policy: Log::PolicyHook;
+
+hook wrapper_policy(rec: any, id: Log::ID, filter: Log::Filter)
+	{
+@if ( Version::number >= 40100 )
+	local ok = passed && passed_stream == id;
+	passed = F;
+@else
+	local ok = T;
+@endif
+
+	if ( id in original_policy )
+		{
+		local orig = original_policy[id];
+
+		if ( ! ( hook orig(rec, id, filter) ) )
+			break;
+		}
+
+	if ( ok )
+		forward_filtered(rec, id, filter);
+	}
+
+function wrap(id: Log::ID, f: Log::Filter): Log::Filter
+	{
+	if ( f?$policy )
+		original_policy[id] = f$policy;
+	else if ( Log::active_streams[id]?$policy )
+		original_policy[id] = Log::active_streams[id]$policy;
+
+	f$policy = wrapper_policy;
+	return f;
 	}
 
 @else
 
-# Name of the filter added to every stream.
-const filter_name = "redis-bridge";
+# Every wrap of a stream's default filter has a generation; only the
+# newest wrapper forwards. A script that replaces the default filter after
+# it was wrapped (log-hostcerts-only copies it and sets its own $pred) is
+# wrapped again at the end of zeek_init, and an older wrapper that ends up
+# as the new one's original predicate only evaluates its own original.
+global wrap_generation: table[Log::ID] of count;
+global original_pred: table[Log::ID, count] of function(rec: any): bool;
+global wrapped_filter: table[Log::ID] of Log::Filter;
+
+function wrap(id: Log::ID, f: Log::Filter): Log::Filter
+	{
+	local g = id in wrap_generation ? wrap_generation[id] + 1 : 1;
+	wrap_generation[id] = g;
+
+	if ( f?$pred )
+		original_pred[id, g] = f$pred;
+
+	wrapped_filter[id] = f;
+	# A closure over this call's *id* and *g* only (Zeek 3.2's closures
+	# over function values are not reliable).
+	f$pred = function(rec: any): bool
+		{
+		if ( [id, g] in original_pred && ! original_pred[id, g](rec) )
+			return F;
+
+		if ( g == wrap_generation[id] )
+			forward_filtered(rec, id, wrapped_filter[id]);
+
+		return T;
+		};
+	return f;
+	}
+
+@endif
+
+# Replaces the default filter of every stream by its wrapped copy: streams
+# not yet seen, or all of them with *again*.
+function wrap_default_filters(again: bool)
+	{
+	if ( ! enabled )
+		return;
+
+	for ( id in Log::active_streams )
+		{
+		if ( id in wrapped && ! again )
+			next;
+
+		add wrapped[id];
+		local f = Log::get_filter(id, "default");
+
+		if ( f$name != "default" )
+			next;  # no default filter: Zeek writes nothing, nor do we
+
+		Log::remove_filter(id, "default");
+		Log::add_filter(id, wrap(id, f));
+		}
+	}
+
+@if ( Version::number < 40100 )
 
 @if ( Version::number >= 40000 )
-
 global filter_policy: Log::PolicyHook;
 
 hook filter_policy(rec: any, id: Log::ID, filter: Log::Filter)
@@ -50,9 +171,7 @@ function make_filter(id: Log::ID): Log::Filter
 	return Log::Filter($name=filter_name, $writer=Log::WRITER_NONE,
 	                   $log_local=F, $log_remote=F, $policy=filter_policy);
 	}
-
 @else
-
 function make_filter(id: Log::ID): Log::Filter
 	{
 	# The predicate is a closure over this call's *id*.
@@ -64,7 +183,6 @@ function make_filter(id: Log::ID): Log::Filter
 		                   return F;
 		                   });
 	}
-
 @endif
 
 function attach_filters()
@@ -79,17 +197,35 @@ function attach_filters()
 
 event zeek_init() &priority=4
 	{
-	attach_filters();
+	# Streams of Zeek's scripts exist now (priority 5), and some write in
+	# zeek_init (packet_filter).
+	if ( honour_filters )
+		wrap_default_filters(F);
+	else
+		attach_filters();
 	}
 
+@endif
+
+# Last in zeek_init: after every script changed its filters.
 event zeek_init() &priority=-1000
 	{
-	attach_filters();
+	if ( honour_filters )
+		wrap_default_filters(Version::number < 40000);
+
+@if ( Version::number < 40100 )
+	if ( ! honour_filters )
+		attach_filters();
+@endif
 	}
 
 hook periodic()
 	{
-	attach_filters();
-	}
+	if ( honour_filters )
+		wrap_default_filters(F);
 
+@if ( Version::number < 40100 )
+	if ( ! honour_filters )
+		attach_filters();
 @endif
+	}

@@ -12,11 +12,12 @@
 
 module RedisBridge;
 
-# What the package keeps per log stream.
+# What the package keeps per log path (a stream whose filter has a
+# $path_func writes several paths).
 type StreamState: record {
 	# The log path.
 	path:      string;
-	# The stream's schema, built once.
+	# The schema of the path, built once.
 	columns:   vector of Column;
 	# Records not yet published, in the order they were written.
 	batch:     vector of any;
@@ -24,7 +25,13 @@ type StreamState: record {
 	announced: bool;
 };
 
-global streams: table[Log::ID] of StreamState;
+# By log path.
+global streams: table[string] of StreamState;
+
+# Columns of each stream, all &log fields (forward()) and as the default
+# filter's $include/$exclude leave them (forward_filtered()).
+global stream_columns: table[Log::ID] of vector of Column;
+global filtered_columns: table[Log::ID] of vector of Column;
 
 # Streams that cannot be forwarded (no schema); warned about once.
 global unforwardable: set[Log::ID];
@@ -47,25 +54,66 @@ function new_batch(): vector of any
 	return b;
 	}
 
-# Creates the state of stream *id* from its first record *rec*.
-function open_stream(id: Log::ID, rec: any): bool
+# The columns of stream *id* (all &log fields), built once; empty if the
+# stream cannot be forwarded.
+function columns_of(id: Log::ID): vector of Column
 	{
-	if ( id in unforwardable || id !in Log::active_streams )
-		return F;
+	if ( id in stream_columns )
+		return stream_columns[id];
 
-	local info = Log::active_streams[id];
-	local cols = build_columns(info$columns);
+	local cols: vector of Column = vector();
+
+	if ( id in unforwardable || id !in Log::active_streams )
+		return cols;
+
+	cols = build_columns(Log::active_streams[id]$columns);
 
 	if ( |cols| == 0 )
 		{
 		add unforwardable[id];
 		Reporter::warning(fmt("RedisBridge: no schema for log stream %s, not forwarding it", id));
-		return F;
+		return cols;
 		}
 
-	local path = info?$path ? info$path : Log::default_path_func(id, "", rec);
-	streams[id] = StreamState($path=path, $columns=cols, $batch=new_batch(), $announced=F);
-	return T;
+	stream_columns[id] = cols;
+	return cols;
+	}
+
+# The columns of stream *id* that filter *f* writes ($include, $exclude).
+function filter_columns(id: Log::ID, f: Log::Filter): vector of Column
+	{
+	if ( id in filtered_columns )
+		return filtered_columns[id];
+
+	local all = columns_of(id);
+
+	if ( ! f?$include && ! f?$exclude )
+		return all;
+
+	local cols: vector of Column = vector();
+
+	for ( i in all )
+		{
+		if ( f?$include && all[i]$name !in f$include )
+			next;
+
+		if ( f?$exclude && all[i]$name in f$exclude )
+			next;
+
+		cols[|cols|] = all[i];
+		}
+
+	filtered_columns[id] = cols;
+	return cols;
+	}
+
+# The state of log path *path*, created with *cols* on its first record.
+function state_of(path: string, cols: vector of Column): StreamState
+	{
+	if ( path !in streams )
+		streams[path] = StreamState($path=path, $columns=cols, $batch=new_batch(), $announced=F);
+
+	return streams[path];
 	}
 
 function announce(s: StreamState)
@@ -131,8 +179,8 @@ function flush_stream(s: StreamState)
 
 function flush_all()
 	{
-	for ( id in streams )
-		flush_stream(streams[id]);
+	for ( p in streams )
+		flush_stream(streams[p]);
 	}
 
 function start_ticking()
@@ -167,18 +215,10 @@ event flush_tick(epoch: count)
 		ticking = F;
 	}
 
-function forward(rec: any, id: Log::ID)
+# Appends *rec* to the batch of *path*.
+function enqueue(rec: any, path: string, cols: vector of Column)
 	{
-	if ( ! enabled || id in exclude_logs )
-		return;
-
-	if ( |include_logs| > 0 && id !in include_logs )
-		return;
-
-	if ( id !in streams && ! open_stream(id, rec) )
-		return;
-
-	local s = streams[id];
+	local s = state_of(path, cols);
 
 	if ( ! bridge_up && |s$batch| >= max_backlog )
 		{
@@ -198,6 +238,45 @@ function forward(rec: any, id: Log::ID)
 		start_ticking();
 	}
 
+function wanted(id: Log::ID): bool
+	{
+	if ( ! enabled || id in exclude_logs )
+		return F;
+
+	return |include_logs| == 0 || id in include_logs;
+	}
+
+function forward(rec: any, id: Log::ID)
+	{
+	if ( ! wanted(id) )
+		return;
+
+	local cols = columns_of(id);
+
+	if ( |cols| == 0 )
+		return;
+
+	local info = Log::active_streams[id];
+	local path = info?$path ? info$path : Log::default_path_func(id, "", rec);
+	enqueue(rec, path, cols);
+	}
+
+function forward_filtered(rec: any, id: Log::ID, f: Log::Filter)
+	{
+	if ( ! wanted(id) )
+		return;
+
+	local cols = filter_columns(id, f);
+
+	if ( |cols| == 0 )
+		return;
+
+	# As the logging manager does: $path_func with the filter's $path (or
+	# ""), else $path (Log::add_filter sets one of the two).
+	local path = f?$path_func ? f$path_func(id, f?$path ? f$path : "", rec) : f$path;
+	enqueue(rec, path, cols);
+	}
+
 # Called by bridge.zeek when the bridge is peered: (re)send every known
 # schema, then whatever is pending.
 function bridge_added()
@@ -210,8 +289,8 @@ function bridge_added()
 		dropped = 0;
 		}
 
-	for ( id in streams )
-		announce(streams[id]);
+	for ( p in streams )
+		announce(streams[p]);
 
 	flush_all();
 	}
@@ -221,8 +300,45 @@ function bridge_gone()
 	{
 	bridge_up = F;
 
-	for ( id in streams )
-		streams[id]$announced = F;
+	for ( p in streams )
+		streams[p]$announced = F;
+	}
+
+# Records published since zeek_done began.
+global published_at_done = 0;
+
+# Whether the bridge is among Broker's peers right now. Asks Broker's core
+# directly, so it works in zeek_done, where no Broker events are handled.
+function bridge_in_peers(): bool
+	{
+	for ( i in Broker::peers() )
+		{
+		local p = Broker::peers()[i];
+
+		if ( p$peer?$network && p$peer$network$bound_port == bridge_port &&
+		     p$status == Broker::PEERED )
+			return T;
+		}
+
+	return F;
+	}
+
+function pending_records(): count
+	{
+	local n = 0;
+
+	for ( p in streams )
+		n += |streams[p]$batch|;
+
+	return n;
+	}
+
+# Busy-waits (wall clock) until *until*; Broker runs on threads of its own
+# meanwhile.
+function linger(until: time)
+	{
+	while ( current_time() < until )
+		;
 	}
 
 # Runs after the other zeek_done handlers, so what they log is included.
@@ -232,13 +348,36 @@ event zeek_done() &priority=-1000
 		return;
 
 	draining = T;
+	local deadline = current_time() + drain_timeout;
+
+	# A run that ended before the peering was up (a script-only run, a
+	# short trace with WAIT_NEVER): wait for the bridge, then send the
+	# backlog. Broker's events are not handled any more, so ask Broker's
+	# core for its peers.
+	if ( ! bridge_up && pending_records() > 0 && drain_timeout > 0secs )
+		{
+		while ( current_time() < deadline && ! bridge_in_peers() )
+			;
+
+		if ( bridge_in_peers() )
+			{
+			# The bridge's subscriptions travel right after the handshake.
+			linger(current_time() + 200msec);
+			bridge_added();
+			published_at_done += 1;
+			}
+		}
+
+	local before = pending_records();
 	flush_all();
+	published_at_done += before - pending_records();
+	local left = pending_records() + dropped;
 
-	local left = 0;
+	if ( left > 0 )
+		Reporter::info(fmt("RedisBridge: %d records not sent at shutdown: bridge not peered", left));
 
-	for ( id in streams )
-		left += |streams[id]$batch|;
-
-	if ( left + dropped > 0 )
-		Reporter::warning(fmt("RedisBridge: %d records not sent at shutdown: bridge not peered", left + dropped));
+	# What was published just now is still in Broker's queues: keep Zeek
+	# alive for a moment so that Broker sends it before it is torn down.
+	if ( bridge_up && published_at_done > 0 && drain_timeout > 0secs )
+		linger(current_time() + (drain_timeout < 500msec ? drain_timeout : 500msec));
 	}

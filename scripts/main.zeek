@@ -94,6 +94,25 @@ export {
 	## :zeek:see:`RedisBridge::retry_interval`).
 	const wait_timeout = 30sec &redef;
 
+	## Whether to forward exactly what each stream's ``default`` filter
+	## writes (T, the default): its ``$pred`` (Zeek 3.2) or policy hooks
+	## (Zeek 4.0 and later, including the stream's ``$policy``), its
+	## ``$include``/``$exclude`` and its ``$path``/``$path_func`` (one
+	## Redis key per path Zeek writes). F forwards every write of a stream
+	## whatever its filters say, with all ``&log`` fields, under the
+	## stream's path. A stream whose ``default`` filter was removed is not
+	## forwarded unless this is F. Filters are taken as they stand at the
+	## end of ``zeek_init``.
+	const honour_filters = T &redef;
+
+	## At shutdown (``zeek_done``, after a trace, SIGTERM, or the end of
+	## a script-only run), the longest time Zeek waits for the bridge:
+	## for the peering, if it is not up yet and records are waiting, and
+	## after the last records were published, so that Broker sends them
+	## before Zeek tears it down. Zeek then reports how many records were
+	## not sent. Zero: no wait.
+	const drain_timeout = 2sec &redef;
+
 	## Cluster node types that forward the logs they write. A standalone
 	## Zeek has type :zeek:see:`Cluster::NONE`. Every record is forwarded
 	## by the node that calls :zeek:see:`Log::write` for it (workers,
@@ -163,6 +182,12 @@ export {
 	##
 	## id: the stream it was written to.
 	global forward: function(rec: any, id: Log::ID);
+
+	## Takes one record of stream *id* that filter *f* writes, under the
+	## filter's path (``$path_func``, ``$path``) and with the columns its
+	## ``$include``/``$exclude`` leave. Called for the records the
+	## ``default`` filter writes (see :zeek:see:`RedisBridge::honour_filters`).
+	global forward_filtered: function(rec: any, id: Log::ID, f: Log::Filter);
 
 	# Redis to Zeek (messages.zeek, intel.zeek).
 

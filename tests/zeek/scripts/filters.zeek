@@ -1,0 +1,54 @@
+# Test input: a stream whose default filter drops records ($pred), splits them over two
+# paths ($path_func) and leaves a field out ($exclude); written in zeek_init of a script-only
+# run (`zeek -b`), plus one record in zeek_done.
+@load base/frameworks/logging
+
+module FilterTest;
+
+export {
+	redef enum Log::ID += { LOG };
+
+	type Info: record {
+		n:      count  &log;
+		secret: string &log;
+		tags:   set[string] &log;
+		v:      vector of count &log;
+	};
+}
+
+function keep(rec: Info): bool
+	{
+	return rec$n % 3 != 0;
+	}
+
+function split(id: Log::ID, path: string, rec: Info): string
+	{
+	return rec$n % 2 == 0 ? "ftest_even" : "ftest_odd";
+	}
+
+# Streams are created and their filters set before the package wraps the default filters
+# (priority 4), as Zeek's own streams are (5).
+event zeek_init() &priority=10
+	{
+	Log::create_stream(LOG, [$columns=Info, $path="ftest"]);
+	local f = Log::get_filter(LOG, "default");
+	f$pred = keep;
+	f$path_func = split;
+	f$exclude = set("secret");
+	Log::remove_filter(LOG, "default");
+	Log::add_filter(LOG, f);
+	}
+
+event zeek_init()
+	{
+
+	local i = 0;
+
+	while ( ++i <= 60 )
+		Log::write(LOG, [$n=i, $secret="s", $tags=set("b", "a", "c"), $v=vector(3, 1, 2)]);
+	}
+
+event zeek_done()
+	{
+	Log::write(LOG, [$n=1000001, $secret="s", $tags=set("x"), $v=vector(1)]);
+	}

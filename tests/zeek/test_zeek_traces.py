@@ -1,0 +1,68 @@
+"""Every trace of shared/zeek/traces through a real Zeek (ZRB_ZEEK, default 3.2), the package,
+the real bridge and a real redis-server: Zeek must exit by itself, and per log path Redis must
+hold exactly the JSON lines Zeek's own writer wrote in the same run (same count, same order,
+each byte-identical or equal up to the order of set members; both kinds counted). Once more
+for wikipedia with JSON::TS_ISO8601 and the bridge's --json.timestamps iso8601.
+
+Run: /usr/bin/python3 tests/zeek/test_zeek_traces.py   (env: see tests/integration/harness.py)
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import zeek_runner  # noqa: E402  (puts tests/integration on sys.path)
+import harness  # noqa: E402
+import zeek_logs  # noqa: E402
+from harness import Bridge, Checks, RedisServer  # noqa: E402
+
+EXIT_BOUND = 60  # seconds a run may take, trace included
+
+
+def run_trace(zeek, trace, iso, checks, summary):
+    name = os.path.basename(trace)[:-5] + (" iso8601" if iso else "")
+    with RedisServer() as redis, \
+            Bridge(redis, ["--json.timestamps", "iso8601"] if iso else []) as bridge:
+        args = ["-C", "-r", trace, "local", zeek_runner.scripts_dir(), zeek_logs.SET_FIELDS,
+                "LogAscii::use_json=T", *zeek_logs.bridge_args(bridge)]
+        if iso:
+            args.append("LogAscii::json_timestamps=JSON::TS_ISO8601")
+        run = zeek_logs.Run(zeek, args).go(EXIT_BOUND)
+        try:
+            checks.check(run.code == 0, f"{name}: zeek exited with {run.code} (None: still "
+                                        f"running after {EXIT_BOUND}s)\n{harness.tail(run.output)}")
+            logs = run.logs()
+            expected = sum(len(v) for v in logs.values())
+            zeek_logs.wait_for_redis(redis, expected, stall=5)
+            cmp = zeek_logs.Comparison(logs, redis, run.set_fields(), checks, name)
+            t = cmp.totals()
+            summary.append(f"{name:24} {t[0]:6} {t[1]:6} {t[2]:9} {t[3]:9} {t[4]:7} {t[5]:5} "
+                           f"{t[6]:9} {run.seconds:7.2f}")
+            print(cmp.table(name), flush=True)
+        finally:
+            run.cleanup()
+
+
+def main():
+    zeek = zeek_runner.Zeek()
+    checks = Checks(f"test_zeek_traces (Zeek {zeek.number})")
+    summary = [f"Zeek {zeek.number}: trace                 zeek  redis identical set-order "
+               f"missing extra differing  zeek_s"]
+    try:
+        traces = zeek_runner.traces()
+        checks.check(len(traces) >= 5, f"traces found: {traces}")
+        for trace in traces:
+            run_trace(zeek, trace, False, checks, summary)
+        wiki = [t for t in traces if "wikipedia" in t]
+        if wiki:
+            run_trace(zeek, wiki[0], True, checks, summary)
+    except harness.TestError as e:
+        checks.fail(str(e))
+    finally:
+        zeek.close()
+    return checks.finish("\n".join(summary))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
