@@ -45,7 +45,10 @@ SCHEMA_EVENT = "RedisBridge::log_schema"
 BATCH_EVENT = "RedisBridge::log_batch"
 LOGS_TOPIC = "zeek/redis/logs"
 
-_HEX_ESCAPE = re.compile(rb"\\x([0-9a-fA-F]{2})")
+# The ASCII writer's two escapes, read left to right: a doubled backslash is one backslash,
+# "\\xNN" one byte. (A backslash in a value is always escaped, so every
+# backslash in the file starts one of the two.)
+_ESCAPE = re.compile(rb"\\(\\|x([0-9a-fA-F]{2}))")
 
 ATOMIC_TYPES = {
     "bool", "count", "int", "double", "time", "interval", "string", "addr", "subnet", "port",
@@ -86,9 +89,10 @@ class TsvLog:
 
 
 def unescape(raw):
-    """Undoes the ASCII writer's `\\xNN` escapes (it escapes every byte it must as `\\xNN`,
-    backslash included, so no other escape exists)."""
-    return _HEX_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+    """Undoes the ASCII writer's escapes: `\\\\` for a backslash, `\\xNN` for other bytes
+    it must escape (separators, control and non-printable bytes)."""
+    return _ESCAPE.sub(lambda m: b"\\" if m.group(2) is None else bytes([int(m.group(2), 16)]),
+                       raw)
 
 
 def read_tsv(filename):
