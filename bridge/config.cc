@@ -65,6 +65,7 @@ struct Raw {
   unsigned shutdown_timeout_ms = 10000;
   std::string metrics_listen;
   size_t max_streams = 0;
+  size_t max_name_bytes = 0;
   size_t rejected_lines = 0;
   unsigned rejected_interval_s = 0;
   std::string ssl_certificate, ssl_key, ssl_passphrase, ssl_cafile, ssl_capath;
@@ -187,7 +188,10 @@ po::options_description describe_options(Raw& r, const Config& d) {
       "limits.max-columns", po::value(&r.max_columns)->default_value(d.protocol_limits.max_columns),
       "most columns a log schema may have")(
       "limits.max-streams", po::value(&r.max_streams)->default_value(d.protocol_limits.max_streams),
-      "most (node, log path) schemas kept; more are rejected (too_many_streams)");
+      "most (node, log path) schemas kept; more are rejected (too_many_streams)")(
+      "limits.max-name-bytes",
+      po::value(&r.max_name_bytes)->default_value(d.protocol_limits.max_name_bytes),
+      "longest node name and log path; longer ones are rejected (name_too_long)");
 
   po::options_description inbound("Redis to Zeek");
   inbound.add_options()("redis-in.channel", po::value(&r.in_channels)->composing(),
@@ -363,6 +367,8 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.protocol_limits.max_columns = r.max_columns;
   if (r.max_streams == 0) return fail("limits.max-streams: must be at least 1");
   c.protocol_limits.max_streams = r.max_streams;
+  if (r.max_name_bytes == 0) return fail("limits.max-name-bytes: must be at least 1");
+  c.protocol_limits.max_name_bytes = r.max_name_bytes;
 
   c.inbound_channels = r.in_channels;
   c.inbound_patterns = r.in_patterns;

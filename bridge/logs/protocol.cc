@@ -1,5 +1,7 @@
 #include "logs/protocol.hh"
 
+#include <optional>
+
 namespace zrb {
 
 namespace {
@@ -12,6 +14,17 @@ Rejection bad_arguments(std::string_view event, std::string detail) {
 std::string want(size_t pos, std::string_view what, const Value& got, std::string_view kind) {
   return "argument " + std::to_string(pos + 1) + " (" + std::string(what) + ") is " +
          std::string(kind_name(got)) + ", want " + std::string(kind);
+}
+
+// A node name or log path longer than the limit: the rejection names only
+// its length and its start, since the whole name would go into the log.
+std::optional<Rejection> name_too_long(std::string_view event, std::string_view what,
+                                       const std::string& name, const ProtocolLimits& limits) {
+  if (name.size() <= limits.max_name_bytes) return std::nullopt;
+  return Rejection{"name_too_long", std::string(event) + ": " + std::string(what) + " of " +
+                                        std::to_string(name.size()) + " bytes (limit " +
+                                        std::to_string(limits.max_name_bytes) + "), starting '" +
+                                        name.substr(0, 32) + "'"};
 }
 
 Decoded decode_schema(Event&& ev, const ProtocolLimits& limits) {
@@ -27,6 +40,8 @@ Decoded decode_schema(Event&& ev, const ProtocolLimits& limits) {
   if (!node) return bad_arguments(log_schema_event, want(2, "node", a[2], "string"));
   auto path = a[3].get_if<std::string>();
   if (!path) return bad_arguments(log_schema_event, want(3, "path", a[3], "string"));
+  if (auto r = name_too_long(log_schema_event, "node", *node, limits)) return *r;
+  if (auto r = name_too_long(log_schema_event, "path", *path, limits)) return *r;
   auto columns = a[4].get_if<Vector>();
   if (!columns) return bad_arguments(log_schema_event, want(4, "columns", a[4], "vector"));
   // The version is checked after the types: a peer speaking another
@@ -81,7 +96,7 @@ Decoded decode_schema(Event&& ev, const ProtocolLimits& limits) {
   return msg;
 }
 
-Decoded decode_batch(Event&& ev) {
+Decoded decode_batch(Event&& ev, const ProtocolLimits& limits) {
   auto& a = ev.args;
   if (a.size() != 3)
     return bad_arguments(log_batch_event, "has " + std::to_string(a.size()) + " arguments, want 3");
@@ -89,6 +104,8 @@ Decoded decode_batch(Event&& ev) {
   if (!node) return bad_arguments(log_batch_event, want(0, "node", a[0], "string"));
   auto path = a[1].get_if<std::string>();
   if (!path) return bad_arguments(log_batch_event, want(1, "path", a[1], "string"));
+  if (auto r = name_too_long(log_batch_event, "node", *node, limits)) return *r;
+  if (auto r = name_too_long(log_batch_event, "path", *path, limits)) return *r;
   auto records = a[2].get_if<Vector>();
   if (!records) return bad_arguments(log_batch_event, want(2, "records", a[2], "vector"));
   return BatchMessage{std::move(*node), std::move(*path), std::move(*records)};
@@ -102,7 +119,7 @@ bool is_log_event(std::string_view name) {
 
 Decoded decode_log_event(Event&& ev, const ProtocolLimits& limits) {
   if (ev.name == log_schema_event) return decode_schema(std::move(ev), limits);
-  if (ev.name == log_batch_event) return decode_batch(std::move(ev));
+  if (ev.name == log_batch_event) return decode_batch(std::move(ev), limits);
   return Rejection{"unknown_event", "event " + ev.name + " on '" + ev.topic + "'"};
 }
 

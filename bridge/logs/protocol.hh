@@ -49,6 +49,10 @@ struct ProtocolLimits {
   /// counter, and a peer could send a new path with every schema. A schema
   /// for a new stream past this is rejected (too_many_streams).
   size_t max_streams = 4096;
+  /// Longest node name and log path (bytes). Zeek's are short; a longer one
+  /// is rejected (name_too_long) before it reaches a key, a counter label
+  /// or the log.
+  size_t max_name_bytes = 255;
 };
 
 /// True for the events of the log path (log_schema, log_batch).

@@ -102,3 +102,30 @@ TEST_CASE("batches") {
   CHECK(is_log_event(log_batch_event));
   CHECK_FALSE(is_log_event("RedisBridge::nope"));
 }
+
+TEST_CASE("node names and log paths over the limit are refused without being copied whole") {
+  ProtocolLimits limits;
+  limits.max_name_bytes = 16;
+  auto schema_with = [](std::string node, std::string path) {
+    auto a = good_schema_args();
+    a[2] = Value(std::move(node));
+    a[3] = Value(std::move(path));
+    return schema_event(std::move(a));
+  };
+  auto batch_with = [](std::string node, std::string path) {
+    return Event{"zeek/redis/logs", std::string(log_batch_event),
+                 Vector{Value(std::move(node)), Value(std::move(path)), Vector{}}};
+  };
+  std::string at_limit(16, 'n'), over(2 * 1024 * 1024, 'N');
+  CHECK(reason(decode_log_event(schema_with(at_limit, at_limit), limits)) == "accepted");
+  CHECK(reason(decode_log_event(batch_with(at_limit, at_limit), limits)) == "accepted");
+  for (auto d : {decode_log_event(schema_with(over, "conn"), limits),
+                 decode_log_event(schema_with("n", over), limits),
+                 decode_log_event(batch_with(over, "conn"), limits),
+                 decode_log_event(batch_with("n", over), limits)}) {
+    CHECK(reason(d) == "name_too_long");
+    auto detail = std::get<Rejection>(d).detail;
+    CHECK(detail.find("2097152 bytes (limit 16)") != std::string::npos);
+    CHECK(detail.size() < 200);
+  }
+}

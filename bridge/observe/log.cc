@@ -1,10 +1,12 @@
 #include "observe/log.hh"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <string>
 
 namespace zrb {
 
@@ -28,7 +30,42 @@ const char* level_name(Level l) {
   return "?";
 }
 
+// What a message may hold of a peer's text (a log path, a node name, a
+// Redis channel) must not forge log lines or flood the log: control bytes
+// are written as \xNN, and a message is cut at max_message_bytes.
+constexpr size_t max_message_bytes = 16 * 1024;
+
+bool needs_care(std::string_view m) {
+  if (m.size() > max_message_bytes) return true;
+  for (unsigned char c : m)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+std::string made_safe(std::string_view m) {
+  std::string out;
+  size_t n = std::min(m.size(), max_message_bytes);
+  out.reserve(n + 64);
+  static const char hex[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; ++i) {
+    auto c = static_cast<unsigned char>(m[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (m.size() > n) out += " [" + std::to_string(m.size() - n) + " bytes cut]";
+  return out;
+}
+
 }  // namespace
+
+std::string log_safe(std::string_view message) {
+  return needs_care(message) ? made_safe(message) : std::string(message);
+}
 
 void set_log_level(Level level) {
   g_level = level;
@@ -60,6 +97,11 @@ bool set_log_file(const std::string& path) {
 
 void log_line(Level level, std::string_view message) {
   if (level < g_level) return;
+  std::string safe;
+  if (needs_care(message)) {
+    safe = made_safe(message);
+    message = safe;
+  }
   using namespace std::chrono;
   auto now = system_clock::now();
   auto secs = system_clock::to_time_t(now);

@@ -10,8 +10,14 @@ namespace zrb {
 
 enum class Level { debug, info, warning, error };
 
-/// Writes one line. Thread-safe.
+/// Writes one line. Thread-safe. Whatever the message holds, it stays one
+/// line: control bytes (CR, LF, ...) are written as \xNN, and a message
+/// over 16 KiB is cut (the line says how many bytes), since messages carry
+/// text that peers chose (log paths, node names, channels).
 void log_line(Level level, std::string_view message);
+
+/// The message as log_line writes it (for tests and for other sinks).
+std::string log_safe(std::string_view message);
 
 /// Lines below this level are dropped. Default: info.
 void set_log_level(Level level);

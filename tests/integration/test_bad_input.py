@@ -20,6 +20,9 @@ batches the peer sends, in order:
                     limits: must be written)
   too_deep          a record holding a value nested 1000 deep (alone in its batch)
   not_an_event      a plain string published on the topic
+  name_too_long     a schema whose node name is 2 MB (over --limits.max-name-bytes 255)
+  unknown_stream    a batch whose path holds CR LF and a forged log line: the line the bridge
+                    logs for it must stay one line (control bytes written as hex escapes)
 
 Checks: the bridge is still running at the end; the stream holds every good record, in order,
 byte-identical to Zeek's line, and nothing else exists in Redis; the log has one `rejected`
@@ -122,6 +125,10 @@ class Plan:
         return rec
 
 
+# Text a peer could put in a log path to forge a line of the bridge's log.
+FORGED = "2026-01-01T00:00:00.000Z error FORGED by a peer"
+
+
 def build_plan(log):
     p = Plan(log)
     zv = log.zeek_version
@@ -193,6 +200,11 @@ def build_plan(log):
           zeek_tsv.batch_event(NODE, p.path, [p.record_with(0, "service", deep_value(DEPTH))]),
           "too_deep")
     p.bad("plain string on the topic", "this is not an event", "not_an_event")
+    p.bad("schema with a 2 MB node name",
+          zeek_tsv.schema_event(zv, "N" * (2 * 1024 * 1024), "huge-node", p.layout),
+          "name_too_long")
+    p.bad("batch for a path holding CR LF and a forged log line",
+          zeek_tsv.batch_event(NODE, "x\r\n" + FORGED, [p.records[0]]), "unknown_stream")
     p.good_batch(3)
     return p
 
@@ -256,6 +268,16 @@ def main():
             want = plan.expected_reasons.get(reason, 0)
             got = logged.get(reason, 0)
             checks.check(got == want, f"log: {got} 'rejected' lines for {reason}, expected {want}")
+
+        # Names a peer chose cannot forge log lines or flood the log.
+        log_lines = result.log.splitlines()
+        checks.check(not any(l.startswith(FORGED[:20]) for l in log_lines),
+                     "a log path holding CR LF forged a line of the bridge's log")
+        checks.check(any("x\\x0d\\x0a" + FORGED in l for l in log_lines),
+                     "the CR LF path is logged on one line with \\x0d\\x0a")
+        checks.check(max(len(l) for l in log_lines) < 20000,
+                     f"longest log line {max(len(l) for l in log_lines)} bytes: a 2 MB name "
+                     "went into the log")
 
         checks.check(result.exit_code == 0,
                      f"bridge exit code {result.exit_code} after SIGTERM, expected 0")
