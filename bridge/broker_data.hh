@@ -6,12 +6,10 @@
 
 #include <string>
 
+#include "transport_support.hh"
 #include "value.hh"
 
 namespace zrb {
-
-/// Why a broker::data could not be converted.
-enum class DecodeError { none, too_deep };
 
 /// Converts `d` into `out`. Values nested deeper than `max_depth` are
 /// refused (too_deep) rather than recursed into: a hostile peer must not be

@@ -17,11 +17,9 @@
 
 #include "broker_data.hh"
 #include "counters.hh"
-#include "gauges.hh"
-#include "host_port.hh"
 #include "log.hh"
-#include "rejection.hh"
 #include "transport.hh"
+#include "transport_support.hh"
 
 namespace zrb {
 
@@ -40,13 +38,11 @@ class BrokerTransport final : public Transport {
         endpoint_(make_configuration(opts)),
         subscriber_(endpoint_.make_subscriber({broker::topic{opts.topic}}, opts.queue_size)),
         status_(endpoint_.make_status_subscriber(true)),
-        received_(counters().get("broker_messages_received")),
-        peers_gauge_(gauges().get("broker_peers_connected")) {
+        received_(counters().get("broker_messages_received")) {
     if (!opts.listen.empty()) {
       std::string host;
       uint16_t port = 0;
-      if (!split_host_port(opts.listen, host, port))
-        throw std::runtime_error("broker.listen: not host:port: " + opts.listen);
+      host_port_option("broker.listen", opts.listen, host, port);
       auto bound = endpoint_.listen(host, port);
       if (bound == 0)
         throw std::runtime_error("broker: cannot listen on " + opts.listen +
@@ -57,8 +53,7 @@ class BrokerTransport final : public Transport {
     for (const auto& peer : opts.peers) {
       std::string host;
       uint16_t port = 0;
-      if (!split_host_port(peer, host, port))
-        throw std::runtime_error("broker.peer: not host:port: " + peer);
+      host_port_option("broker.peer", peer, host, port);
       // Non-blocking: Broker keeps retrying every retry_seconds and reports
       // each outcome on the status subscriber.
       endpoint_.peer_nosync(host, port, broker::timeout::seconds(opts.retry_seconds));
@@ -90,7 +85,7 @@ class BrokerTransport final : public Transport {
     endpoint_.publish(broker::topic{topic}, broker::zeek::Event(name, std::move(xs)));
   }
 
-  size_t peer_count() const override { return peers_; }
+  size_t peer_count() const override { return peers_.count(); }
 
   int fd() const override { return subscriber_.fd(); }
 
@@ -133,26 +128,12 @@ class BrokerTransport final : public Transport {
       // large the message is, where broker::to_string would render all of it.
       Value shown;
       from_broker(d, shown, options_.max_depth);
-      reject("not_an_event", "message on '" + topic + "' is not a Zeek event: " + describe(shown));
+      reject_not_an_event(topic, shown);
       return false;
     }
-    const auto& name = *event.name;
-    const auto& args = *event.args;
-    Event ev;
-    ev.topic = topic;
-    ev.name = name;
-    ev.args.reserve(args.size());
-    for (const auto& a : args) {
-      Value v;
-      if (from_broker(a, v, options_.max_depth) != DecodeError::none) {
-        reject("too_deep", "event " + name + " on '" + topic + "' nests values deeper than " +
-                               std::to_string(options_.max_depth));
-        return false;
-      }
-      ev.args.push_back(std::move(v));
-    }
-    out.push_back(std::move(ev));
-    return true;
+    return append_event(
+        topic, *event.name, *event.args, options_.max_depth,
+        [](const broker::data& a, Value& v, size_t max) { return from_broker(a, v, max); }, out);
   }
 
   void drain_statuses() {
@@ -160,17 +141,11 @@ class BrokerTransport final : public Transport {
       if (auto st = caf::get_if<broker::status>(&s)) {
         switch (st->code()) {
           case broker::sc::peer_added:
-            ++peers_;
-            peers_gauge_ = static_cast<int64_t>(peers_);
-            log_info("broker: peer added ", peer_name(*st));
-            notify(PeerChange::Kind::added, peer_name(*st));
+            peers_.added(peer_name(*st), peer_handler_);
             break;
           case broker::sc::peer_lost:
           case broker::sc::peer_removed:
-            if (peers_ > 0) --peers_;
-            peers_gauge_ = static_cast<int64_t>(peers_);
-            log_warning("broker: peer lost ", peer_name(*st));
-            notify(PeerChange::Kind::lost, peer_name(*st));
+            peers_.lost(peer_name(*st), peer_handler_);
             break;
           default:
             break;
@@ -181,17 +156,12 @@ class BrokerTransport final : public Transport {
     }
   }
 
-  void notify(PeerChange::Kind kind, std::string peer) {
-    if (peer_handler_) peer_handler_(PeerChange{kind, std::move(peer)});
-  }
-
   BrokerOptions options_;
   broker::endpoint endpoint_;
   broker::subscriber subscriber_;
   broker::status_subscriber status_;
-  size_t peers_ = 0;
+  PeerTracker peers_;
   std::atomic<uint64_t>& received_;
-  std::atomic<int64_t>& peers_gauge_;
 };
 
 }  // namespace
