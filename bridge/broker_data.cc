@@ -8,20 +8,11 @@ namespace {
 
 using namespace broker_values;
 
-struct Decoder : ContainerDecoder<Decoder> {
-  using ContainerDecoder::ContainerDecoder;
+struct Decoder : DecoderBase<Decoder> {
+  using DecoderBase::DecoderBase;
+  using DecoderBase::operator();
 
-  Value operator()(broker::none) { return None{}; }
-  Value operator()(broker::boolean b) { return static_cast<bool>(b); }
-  Value operator()(broker::count c) { return static_cast<uint64_t>(c); }
-  Value operator()(broker::integer i) { return static_cast<int64_t>(i); }
-  Value operator()(broker::real r) { return static_cast<double>(r); }
   Value operator()(const std::string& s) { return s; }
-  Value operator()(const broker::address& a) { return from_address(a); }
-  Value operator()(const broker::subnet& s) { return from_subnet(s); }
-  Value operator()(const broker::port& p) { return from_port(p); }
-  Value operator()(const broker::timestamp& t) { return from_timestamp(t); }
-  Value operator()(const broker::timespan& t) { return from_timespan(t); }
   Value operator()(const broker::enum_value& e) { return EnumValue{e.name}; }
   Value operator()(const broker::vector& v) { return vector_of(v); }
   Value operator()(const broker::set& s) { return set_of(s); }
@@ -49,7 +40,7 @@ ZeekEventView as_zeek_event(const broker::data& d) {
   auto name = caf::get_if<std::string>(&(*body)[0]);
   auto args = caf::get_if<broker::vector>(&(*body)[1]);
   if (!name || !args) return {};
-  return {name, args};
+  return {*name, args};
 }
 
 broker::data to_broker(const Value& v) {

@@ -73,17 +73,29 @@ inline Value from_timespan(const broker::timespan& t) {
   return Timespan{std::chrono::duration_cast<std::chrono::nanoseconds>(t).count()};
 }
 
-/// The containers of a decoder from Broker's values to Value, whatever the
-/// element type: `Derived::convert(element)` converts one element. Each
+/// A decoder from Broker's values to Value: the scalars both APIs share, and
+/// containers whatever their element type. `Derived` adds strings, enum
+/// values and the containers of its API, and `convert(element)`. Each
 /// container is one level deeper; the depth check sits before any
 /// recursion, so a 100000-deep vector costs max_depth frames at most.
 template <class Derived>
-struct ContainerDecoder {
-  explicit ContainerDecoder(size_t max) : max_depth(max) {}
+struct DecoderBase {
+  explicit DecoderBase(size_t max) : max_depth(max) {}
 
   size_t depth = 0;
   size_t max_depth;
   DecodeError error = DecodeError::none;
+
+  Value operator()(broker::none) { return None{}; }
+  Value operator()(broker::boolean b) { return static_cast<bool>(b); }
+  Value operator()(broker::count c) { return static_cast<uint64_t>(c); }
+  Value operator()(broker::integer i) { return static_cast<int64_t>(i); }
+  Value operator()(broker::real r) { return static_cast<double>(r); }
+  Value operator()(const broker::address& a) { return from_address(a); }
+  Value operator()(const broker::subnet& s) { return from_subnet(s); }
+  Value operator()(const broker::port& p) { return from_port(p); }
+  Value operator()(const broker::timestamp& t) { return from_timestamp(t); }
+  Value operator()(const broker::timespan& t) { return from_timespan(t); }
 
   template <class Range>
   Value vector_of(const Range& xs) {
