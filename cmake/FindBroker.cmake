@@ -6,10 +6,33 @@
 # which needs CAF's core and io libraries beside it.
 #
 # Defines the imported target Broker::Broker and ZRB_BROKER_NEW_API (TRUE for
-# the Broker of Zeek 6.2 and later, which has broker/variant.hh).
+# the Broker of Zeek 6.2 and later, which has broker/variant.hh); for a
+# package config also BROKER_PREFIX (the install prefix) and
+# BROKER_REAL_LIB_DIR (the build tree's links to its libraries).
 
 find_package(Broker CONFIG QUIET NO_MODULE)
 if(Broker_FOUND AND TARGET broker)
+  # Link and run against real symlinks in the build tree: a Zeek install may
+  # hold its library symlinks flattened into text files (ZrbRealLibs.cmake).
+  include(ZrbRealLibs)
+  set(_zrb_props IMPORTED_LOCATION)
+  get_target_property(_zrb_broker_configs broker IMPORTED_CONFIGURATIONS)
+  foreach(_cfg IN LISTS _zrb_broker_configs)
+    string(TOUPPER "IMPORTED_LOCATION_${_cfg}" _prop)
+    list(APPEND _zrb_props ${_prop})
+  endforeach()
+  foreach(_prop IN LISTS _zrb_props)
+    get_target_property(_loc broker ${_prop})
+    if(_loc)
+      get_filename_component(_dir "${_loc}" DIRECTORY)
+      get_filename_component(_name "${_loc}" NAME)
+      set(BROKER_REAL_LIB_DIR "${CMAKE_BINARY_DIR}/broker-lib")
+      zrb_real_libs("${_dir}" "${BROKER_REAL_LIB_DIR}")
+      set_target_properties(broker PROPERTIES ${_prop} "${BROKER_REAL_LIB_DIR}/${_name}")
+      # The prefix the Broker came with (for a Zeek install: its bin/zeek).
+      get_filename_component(BROKER_PREFIX "${_dir}/.." ABSOLUTE)
+    endif()
+  endforeach()
   add_library(Broker::Broker INTERFACE IMPORTED)
   target_link_libraries(Broker::Broker INTERFACE broker)
   get_target_property(_zrb_broker_inc broker INTERFACE_INCLUDE_DIRECTORIES)

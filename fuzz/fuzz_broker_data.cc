@@ -92,13 +92,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     auto view = zrb::as_zeek_event(d);
     zrb::Value whole;
-    if (view.name == nullptr) {
+    if (view.args == nullptr) {
       zrb::from_broker(d, whole, 32);  // what not_an_event describes
       zrb::describe(whole);
       continue;
     }
     zrb::Event ev;
-    ev.name = *view.name;
+    ev.name = view.name;
     bool ok = true;
     for (const auto& a : *view.args)
       ok = ok && zrb::from_broker(a, ev.args.emplace_back(), 32) == zrb::DecodeError::none;

@@ -13,6 +13,10 @@
 // what is published before that). Stdout: "ready", then "sent N" at the
 // end; then it stays peered for --linger-s seconds (Broker may still be
 // shipping what was published) or until killed.
+//
+// Builds against Broker 1.4 and against the C++20 Broker of Zeek 6.2+ (the
+// three differences are in the "Broker API" block below), so the fault and
+// end-to-end tests run in both build flavours.
 
 #include <broker/broker.hh>
 #include <broker/zeek.hh>
@@ -25,6 +29,56 @@
 #include <thread>
 
 namespace {
+
+// --- Broker API ---
+#if __has_include(<broker/variant.hh>)
+template <class T>
+const T* get_if(const broker::status_subscriber::value_type& x) {
+  return std::get_if<T>(&x);
+}
+void configure(broker::broker_options& bo) {
+  bo.disable_forwarding = true;
+}
+void configure(broker::configuration& config) {
+  // Zeek's own CAF settings: one sharing worker leaves the CPU to the bridge.
+  config.set("caf.scheduler.policy", std::string("sharing"));
+  config.set("caf.scheduler.max-threads", uint64_t{1});
+}
+void publish(broker::endpoint& ep, const std::string& topic, broker::zeek::Event ev) {
+  ep.publish(std::string_view{topic}, ev);
+}
+// peer_subscriptions() fails in this Broker ("unexpected message");
+// await_peer waits until the peer's subscriptions reached this endpoint.
+bool await_subscription(broker::endpoint& ep, const broker::status& peer_added, const std::string&,
+                        std::chrono::steady_clock::time_point deadline) {
+  auto info = peer_added.context();
+  return info && ep.await_peer(info->node, deadline - std::chrono::steady_clock::now());
+}
+#else
+template <class T>
+const T* get_if(const broker::status_subscriber::value_type& x) {
+  return caf::get_if<T>(&x);
+}
+void configure(broker::broker_options& bo) {
+  bo.forward = false;
+}
+void configure(broker::configuration& config) {
+  config.set("scheduler.policy", caf::atom("sharing"));
+  config.set("scheduler.max-threads", 1);
+}
+void publish(broker::endpoint& ep, const std::string& topic, broker::zeek::Event ev) {
+  ep.publish(topic, std::move(ev).move_data());
+}
+bool await_subscription(broker::endpoint& ep, const broker::status&, const std::string& topic,
+                        std::chrono::steady_clock::time_point deadline) {
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& t : ep.peer_subscriptions())
+      if (topic.compare(0, t.string().size(), t.string()) == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+#endif
 
 using Clock = std::chrono::steady_clock;
 
@@ -57,17 +111,10 @@ bool parse(int argc, char** argv, Settings& s) {
 
 bool wait_ready(broker::endpoint& ep, broker::status_subscriber& status, const std::string& topic) {
   auto deadline = Clock::now() + std::chrono::seconds(30);
-  bool peered = false;
   while (Clock::now() < deadline) {
-    if (!peered) {
-      auto item = status.get(std::chrono::milliseconds(100));
-      if (auto st = caf::get_if<broker::status>(&item))
-        peered = st->code() == broker::sc::peer_added;
-      continue;
-    }
-    for (const auto& t : ep.peer_subscriptions())
-      if (topic.compare(0, t.string().size(), t.string()) == 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto item = status.get(std::chrono::milliseconds(100));
+    if (auto st = get_if<broker::status>(item); st && st->code() == broker::sc::peer_added)
+      return await_subscription(ep, *st, topic, deadline);
   }
   return false;
 }
@@ -82,12 +129,10 @@ int main(int argc, char** argv) {
   }
   broker::broker_options bo;
   bo.disable_ssl = true;
-  bo.forward = false;
   bo.ignore_broker_conf = true;
+  configure(bo);
   broker::configuration config{bo};
-  // Zeek's own CAF settings: one sharing worker leaves the CPU to the bridge.
-  config.set("scheduler.policy", caf::atom("sharing"));
-  config.set("scheduler.max-threads", 1);
+  configure(config);
   broker::endpoint ep{std::move(config)};
   auto status = ep.make_status_subscriber(true);
   ep.peer_nosync(s.host, s.port, broker::timeout::seconds(1));
@@ -101,10 +146,9 @@ int main(int argc, char** argv) {
 
   broker::vector columns{
       broker::vector{std::string("seq"), std::string("count"), broker::vector{broker::count{0}}}};
-  ep.publish(topic,
-             broker::zeek::Event("RedisBridge::log_schema", {broker::count{1}, broker::count{30204},
-                                                             s.node, s.path, std::move(columns)})
-                 .move_data());
+  publish(ep, topic,
+          broker::zeek::Event("RedisBridge::log_schema", {broker::count{1}, broker::count{30204},
+                                                          s.node, s.path, std::move(columns)}));
   const auto start = Clock::now();
   uint64_t sent = 0;
   while (sent < s.records) {
@@ -113,9 +157,8 @@ int main(int argc, char** argv) {
     records.reserve(n);
     for (uint64_t i = 0; i < n; ++i)
       records.emplace_back(broker::vector{broker::count{s.first + sent + i}});
-    ep.publish(topic,
-               broker::zeek::Event("RedisBridge::log_batch", {s.node, s.path, std::move(records)})
-                   .move_data());
+    publish(ep, topic,
+            broker::zeek::Event("RedisBridge::log_batch", {s.node, s.path, std::move(records)}));
     sent += n;
     if (s.rate > 0) {
       auto due = start + std::chrono::duration<double>(static_cast<double>(sent) / s.rate);
@@ -128,7 +171,7 @@ int main(int argc, char** argv) {
   auto until = Clock::now() + std::chrono::duration<double>(s.linger_s);
   while (Clock::now() < until) {
     auto item = status.get(std::chrono::milliseconds(200));
-    if (auto st = caf::get_if<broker::status>(&item))
+    if (auto st = get_if<broker::status>(item))
       if (st->code() == broker::sc::peer_lost || st->code() == broker::sc::peer_removed) break;
   }
   return 0;

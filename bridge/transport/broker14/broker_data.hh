@@ -5,13 +5,12 @@
 #include <broker/data.hh>
 
 #include <string>
+#include <string_view>
 
 #include "json/value.hh"
+#include "transport/broker/transport_support.hh"
 
 namespace zrb {
-
-/// Why a broker::data could not be converted.
-enum class DecodeError { none, too_deep };
 
 /// Converts `d` into `out`. Values nested deeper than `max_depth` are
 /// refused (too_deep) rather than recursed into: a hostile peer must not be
@@ -20,9 +19,9 @@ DecodeError from_broker(const broker::data& d, Value& out, size_t max_depth);
 
 /// The name and arguments of a Zeek event message ([protocol version,
 /// message type 1, [name, args, ...]]; Zeek 6 and later append metadata,
-/// ignored). Both null if `d` is not one. Pointers into `d`.
+/// ignored). `args` null if `d` is not one. Both point into `d`.
 struct ZeekEventView {
-  const std::string* name = nullptr;
+  std::string_view name;
   const broker::vector* args = nullptr;
 };
 ZeekEventView as_zeek_event(const broker::data& d);

@@ -2,86 +2,25 @@
 // with Zeek nodes, subscribes to the bridge's topic prefix and turns Zeek
 // event messages into zrb::Event.
 //
-// This file and broker_data.cc are the only code that includes libbroker.
-// The Broker of Zeek 3.2 (Debian's libbroker 1.4, CAF in its headers) is the
-// one built and tested here. The message layout handled below
-// ([version, type, [name, args, ...]]) is the same in newer Brokers; their
-// C++ API differs (see docs/broker-versions.md).
+// The Broker of Zeek 3.1/3.2 (Debian's libbroker 1.4, CAF in its headers).
+// The endpoint, receiving and peer changes are broker_endpoint.hh's, shared
+// with the transport for the C++20 Broker of Zeek 6.2+ (broker2_transport.cc);
+// this file holds what Broker 1.4's API does its own way. With
+// broker_data.cc it is the only code of this build that includes libbroker.
 
-#include <poll.h>
 #include <broker/broker.hh>
 #include <broker/zeek.hh>
 
-#include <atomic>
-#include <stdexcept>
-
-#include "base/host_port.hh"
-#include "observe/counters.hh"
-#include "observe/gauges.hh"
-#include "observe/log.hh"
-#include "observe/rejection.hh"
-#include "transport/broker.hh"
+#include "transport/broker/broker_endpoint.hh"
 #include "transport/broker14/broker_data.hh"
 
 namespace zrb {
 
 namespace {
 
-std::string peer_name(const broker::status& s) {
-  if (auto info = s.context<broker::endpoint_info>(); info && info->network)
-    return info->network->address + ":" + std::to_string(info->network->port);
-  return "(unknown peer)";
-}
-
-class BrokerTransport final : public Transport {
+class BrokerTransport final : public BrokerEndpoint<BrokerTransport> {
  public:
-  explicit BrokerTransport(const BrokerOptions& opts)
-      : options_(opts),
-        endpoint_(make_configuration(opts)),
-        subscriber_(endpoint_.make_subscriber({broker::topic{opts.topic}}, opts.queue_size)),
-        status_(endpoint_.make_status_subscriber(true)),
-        received_(counters().get("broker_messages_received")),
-        peers_gauge_(gauges().get("broker_peers_connected")) {
-    if (!opts.listen.empty()) {
-      std::string host;
-      uint16_t port = 0;
-      if (!split_host_port(opts.listen, host, port))
-        throw std::runtime_error("broker.listen: not host:port: " + opts.listen);
-      auto bound = endpoint_.listen(host, port);
-      if (bound == 0)
-        throw std::runtime_error("broker: cannot listen on " + opts.listen +
-                                 " (address in use or not local?)");
-      log_info("broker: listening on ", host, ":", bound, " for Zeek peers, topic prefix '",
-               opts.topic, "'");
-    }
-    for (const auto& peer : opts.peers) {
-      std::string host;
-      uint16_t port = 0;
-      if (!split_host_port(peer, host, port))
-        throw std::runtime_error("broker.peer: not host:port: " + peer);
-      // Non-blocking: Broker keeps retrying every retry_seconds and reports
-      // each outcome on the status subscriber.
-      endpoint_.peer_nosync(host, port, broker::timeout::seconds(opts.retry_seconds));
-      log_info("broker: peering with ", peer, " (retry every ", opts.retry_seconds, " s)");
-    }
-  }
-
-  size_t receive(std::vector<Event>& out, size_t max, std::chrono::milliseconds timeout) override {
-    drain_statuses();
-    if (subscriber_.available() == 0 && timeout.count() > 0) {
-      pollfd fd{subscriber_.fd(), POLLIN, 0};
-      ::poll(&fd, 1, static_cast<int>(timeout.count()));
-      drain_statuses();
-    }
-    size_t n = std::min(subscriber_.available(), max);
-    if (n == 0) return 0;
-    size_t appended = 0;
-    for (auto& msg : subscriber_.get(n)) {
-      ++received_;
-      if (decode(msg, out)) ++appended;
-    }
-    return appended;
-  }
+  using BrokerEndpoint::BrokerEndpoint;
 
   void publish(const std::string& topic, const std::string& name, Vector args) override {
     broker::vector xs;
@@ -90,11 +29,8 @@ class BrokerTransport final : public Transport {
     endpoint_.publish(broker::topic{topic}, broker::zeek::Event(name, std::move(xs)));
   }
 
-  size_t peer_count() const override { return peers_; }
+  // --- what Broker 1.4 does its own way (broker_endpoint.hh) ---
 
-  int fd() const override { return subscriber_.fd(); }
-
- private:
   static broker::configuration make_configuration(const BrokerOptions& opts) {
     broker::broker_options o;
     o.disable_ssl = opts.disable_ssl;
@@ -124,74 +60,32 @@ class BrokerTransport final : public Transport {
     return cfg;
   }
 
-  bool decode(const broker::data_message& msg, std::vector<Event>& out) {
-    const auto& topic = broker::get_topic(msg).string();
-    const auto& d = broker::get_data(msg);
-    auto event = as_zeek_event(d);
-    if (event.name == nullptr) {
-      // Described from the converted value: describe() stays short however
-      // large the message is, where broker::to_string would render all of it.
-      Value shown;
-      from_broker(d, shown, options_.max_depth);
-      reject("not_an_event", "message on '" + topic + "' is not a Zeek event: " + describe(shown));
-      return false;
-    }
-    const auto& name = *event.name;
-    const auto& args = *event.args;
-    Event ev;
-    ev.topic = topic;
-    ev.name = name;
-    ev.args.reserve(args.size());
-    for (const auto& a : args) {
-      Value v;
-      if (from_broker(a, v, options_.max_depth) != DecodeError::none) {
-        reject("too_deep", "event " + name + " on '" + topic + "' nests values deeper than " +
-                               std::to_string(options_.max_depth));
-        return false;
-      }
-      ev.args.push_back(std::move(v));
-    }
-    out.push_back(std::move(ev));
-    return true;
+  static std::string_view topic_of(const broker::data_message& msg) {
+    return broker::get_topic(msg).string();
   }
 
-  void drain_statuses() {
-    for (auto& s : status_.poll()) {
-      if (auto st = caf::get_if<broker::status>(&s)) {
-        switch (st->code()) {
-          case broker::sc::peer_added:
-            ++peers_;
-            peers_gauge_ = static_cast<int64_t>(peers_);
-            log_info("broker: peer added ", peer_name(*st));
-            notify(PeerChange::Kind::added, peer_name(*st));
-            break;
-          case broker::sc::peer_lost:
-          case broker::sc::peer_removed:
-            if (peers_ > 0) --peers_;
-            peers_gauge_ = static_cast<int64_t>(peers_);
-            log_warning("broker: peer lost ", peer_name(*st));
-            notify(PeerChange::Kind::lost, peer_name(*st));
-            break;
-          default:
-            break;
-        }
-      } else if (auto err = caf::get_if<broker::error>(&s)) {
-        log_warning("broker: ", caf::to_string(*err));
-      }
-    }
+  static uint16_t listen(broker::endpoint& ep, const std::string& host, uint16_t port,
+                         std::string& error) {
+    error = "address in use or not local?";
+    return ep.listen(host, port);
   }
 
-  void notify(PeerChange::Kind kind, std::string peer) {
-    if (peer_handler_) peer_handler_(PeerChange{kind, std::move(peer)});
+  static const broker::status* as_status(const broker::status_subscriber::value_type& s) {
+    return caf::get_if<broker::status>(&s);
   }
-
-  BrokerOptions options_;
-  broker::endpoint endpoint_;
-  broker::subscriber subscriber_;
-  broker::status_subscriber status_;
-  size_t peers_ = 0;
-  std::atomic<uint64_t>& received_;
-  std::atomic<int64_t>& peers_gauge_;
+  static const broker::error* as_error(const broker::status_subscriber::value_type& s) {
+    return caf::get_if<broker::error>(&s);
+  }
+  static std::string to_text(const broker::error& err) { return caf::to_string(err); }
+  // This Broker's converter, for BrokerEndpoint (broker_endpoint.hh).
+  template <class Data>
+  static auto zeek_event_of(const Data& d) {
+    return as_zeek_event(d);
+  }
+  template <class Data>
+  static DecodeError convert(const Data& d, Value& out, size_t max_depth) {
+    return from_broker(d, out, max_depth);
+  }
 };
 
 }  // namespace

@@ -9,21 +9,10 @@
 
 #include "observe/counters.hh"
 #include "transport/broker.hh"
+#include "transport/broker/broker_tests.test.hh"
 
 using namespace zrb;
 using namespace std::chrono_literals;
-
-namespace {
-
-// Receives until `want` events arrived or 10 s passed.
-std::vector<Event> receive_n(Transport& t, size_t want) {
-  std::vector<Event> out;
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (out.size() < want && std::chrono::steady_clock::now() < deadline) t.receive(out, 64, 50ms);
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("a Zeek event published by a Broker peer arrives decoded") {
   BrokerOptions opts;
@@ -66,7 +55,7 @@ TEST_CASE("a Zeek event published by a Broker peer arrives decoded") {
   zeek.publish("zeek/redis/logs", broker::data{std::string("not an event")});
   zeek.publish("zeek/other/topic", broker::zeek::Event("ignored", {}));
   zeek.publish("zeek/redis/logs", broker::zeek::Event("RedisBridge::second", {broker::count{2}}));
-  got = receive_n(*transport, 2);
+  got = test::receive_n(*transport, 2);
   REQUIRE(got.size() == 2);
   CHECK(got[0].topic == "zeek/redis/logs");
   CHECK(got[0].name == "RedisBridge::log_batch");
