@@ -65,7 +65,7 @@ class Run:
                 lines.append(line.decode("utf-8", "replace"))
         for line in lines:
             if "RedisBridge: " in line:
-                m = "RedisBridge: " + line.split("RedisBridge: ", 1)[1]
+                m = "RedisBridge: " + line.split("RedisBridge: ", 1)[1].split("\t")[0]
                 if m not in found:
                     found.append(m)
         return found
