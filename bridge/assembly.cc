@@ -60,6 +60,8 @@ std::unique_ptr<Parts> assemble(const Config& config, const std::atomic<bool>* s
   parts->router = std::make_unique<Router>(std::move(*router));
   make_log_path(config, stop, *parts);
   parts->transport = make_broker_transport(config.broker);
+  parts->drain =
+      std::make_unique<Drain>([&w = *parts->writer] { return w.progress(); }, *parts->transport);
 
   // Redis -> Zeek: subscriptions, snapshot replay, intel streams.
   RedisToZeekOptions ro;

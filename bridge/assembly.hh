@@ -14,6 +14,7 @@
 #include "commands/commands.hh"
 #include "config.hh"
 #include "intel/redis_to_zeek.hh"
+#include "logs/drain.hh"
 #include "logs/log_forwarder.hh"
 #include "observe/gauges.hh"
 #include "observe/metrics_server.hh"
@@ -34,6 +35,8 @@ struct Parts {
   std::vector<Gauges::Source> writer_levels;
   std::unique_ptr<LogForwarder> forwarder;
   std::unique_ptr<Transport> transport;
+  /// Answers the end-of-run drain requests of Zeek nodes.
+  std::unique_ptr<Drain> drain;
   std::unique_ptr<RedisToZeek> redis_to_zeek;
   std::unique_ptr<Commands> commands;
 };

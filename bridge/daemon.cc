@@ -27,6 +27,8 @@ void dispatch(Parts& parts, Event&& ev) {
     parts.forwarder->handle(std::move(ev));
   else if (is_command_event(ev.name))
     parts.commands->handle(std::move(ev));
+  else if (Drain::is_drain_event(ev.name))
+    parts.drain->handle(std::move(ev));
   else
     reject("unknown_event", "event " + ev.name + " on '" + ev.topic + "'");
 }
@@ -69,6 +71,7 @@ void shut_down(const Config& config, Parts& parts, std::vector<Event>& events) {
   if (auto unrun = parts.commands->finish(deadline); unrun > 0)
     log_error("shutdown deadline passed with ", unrun, " Redis operations of Zeek not run");
   parts.redis_to_zeek.reset();
+  parts.drain.reset();  // requests still waiting get no answer: Zeek times out
   parts.transport.reset();
   auto left = parts.writer->drain(deadline);
   auto stopped = parts.writer->stop();
@@ -101,6 +104,7 @@ int run_daemon(const Config& config) {
     parts->redis_to_zeek->pump(events_per_turn);
     parts->commands->poll();
     parts->writer->poll();
+    parts->drain->poll();
     if (signals.reopen_log.exchange(false)) {
       if (!set_log_file(config.log_file)) log_error("cannot reopen log file ", config.log_file);
       log_info("log file reopened");

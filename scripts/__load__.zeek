@@ -8,6 +8,7 @@
 @load ./logs
 @load ./intercept
 @load ./bridge
+@load ./drain
 @load ./messages
 @load ./commands
 

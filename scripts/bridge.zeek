@@ -15,10 +15,10 @@
 
 module RedisBridge;
 
-# The peering with the bridge must not keep Zeek running: `zeek -r` ends
-# after the trace, a script-only run after zeek_init. What is still to be
-# sent then is handled in zeek_done (logs.zeek, drain_timeout).
-redef Broker::peer_counts_as_iosource = F;
+# The peering keeps Broker counted as an I/O source
+# (Broker::peer_counts_as_iosource, default T), so Zeek's main loop runs on
+# after the input is done and the bridge's answers still arrive; drain.zeek
+# ends the run.
 
 # Whether this script suspended packet processing and has yet to continue it.
 global holding = F;

@@ -123,10 +123,17 @@ function announce(s: StreamState)
 	s$announced = T;
 	}
 
+# Records handed to Broker since the start (drain.zeek compares it with
+# what the bridge confirmed).
+global published_records = 0;
+
 function publish_records(path: string, recs: vector of any)
 	{
 	if ( Broker::publish(topic, log_batch, this_node, path, recs) )
+		{
+		published_records += |recs|;
 		return;
+		}
 
 	# Some record could not be converted to Broker data (Zeek reported
 	# why); send the others one by one.
@@ -137,7 +144,9 @@ function publish_records(path: string, recs: vector of any)
 		local one = new_batch();
 		one[0] = recs[i];
 
-		if ( ! Broker::publish(topic, log_batch, this_node, path, one) )
+		if ( Broker::publish(topic, log_batch, this_node, path, one) )
+			++published_records;
+		else
 			++failed;
 		}
 
@@ -304,8 +313,11 @@ function bridge_gone()
 		streams[p]$announced = F;
 	}
 
-# Records published since zeek_done began.
-global published_at_done = 0;
+# Set by drain.zeek when it ended the run: every record published up to
+# accounted_records was then confirmed by the bridge or reported as not
+# confirmed. What is published after that is "sent at shutdown".
+global end_accounted = F;
+global accounted_records = 0;
 
 # Whether the bridge is among Broker's peers right now. Asks Broker's core
 # directly, so it works in zeek_done, where no Broker events are handled.
@@ -342,6 +354,8 @@ function linger(until: time)
 	}
 
 # Runs after the other zeek_done handlers, so what they log is included.
+# Zeek handles no Broker events here, so no answer of the bridge can be
+# awaited: what is published now is only given time to leave.
 event zeek_done() &priority=-1000
 	{
 	if ( ! enabled )
@@ -349,12 +363,14 @@ event zeek_done() &priority=-1000
 
 	draining = T;
 	local deadline = current_time() + drain_timeout;
+	local base = end_accounted ? accounted_records : published_records;
 
-	# A run that ended before the peering was up (a script-only run, a
-	# short trace with WAIT_NEVER): wait for the bridge, then send the
+	# A run that ended before the peering was up (SIGTERM early, a run
+	# that drain.zeek does not end; drain.zeek has waited already): wait
+	# for the bridge, then send the
 	# backlog. Broker's events are not handled any more, so ask Broker's
 	# core for its peers.
-	if ( ! bridge_up && pending_records() > 0 && drain_timeout > 0secs )
+	if ( ! end_accounted && ! bridge_up && pending_records() > 0 && drain_timeout > 0secs )
 		{
 		while ( current_time() < deadline && ! bridge_in_peers() )
 			;
@@ -364,20 +380,21 @@ event zeek_done() &priority=-1000
 			# The bridge's subscriptions travel right after the handshake.
 			linger(current_time() + 200msec);
 			bridge_added();
-			published_at_done += 1;
 			}
 		}
 
-	local before = pending_records();
 	flush_all();
-	published_at_done += before - pending_records();
 	local left = pending_records() + dropped;
 
 	if ( left > 0 )
 		Reporter::info(fmt("RedisBridge: %d records not sent at shutdown: bridge not peered", left));
 
+	if ( published_records > base )
+		Reporter::info(fmt("RedisBridge: %d records sent at shutdown, not confirmed",
+		                   published_records - base));
+
 	# What was published just now is still in Broker's queues: keep Zeek
 	# alive for a moment so that Broker sends it before it is torn down.
-	if ( bridge_up && published_at_done > 0 && drain_timeout > 0secs )
+	if ( bridge_up && published_records > base && drain_timeout > 0secs )
 		linger(current_time() + (drain_timeout < 500msec ? drain_timeout : 500msec));
 	}

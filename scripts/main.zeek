@@ -105,13 +105,32 @@ export {
 	## end of ``zeek_init``.
 	const honour_filters = T &redef;
 
-	## At shutdown (``zeek_done``, after a trace, SIGTERM, or the end of
-	## a script-only run), the longest time Zeek waits for the bridge:
-	## for the peering, if it is not up yet and records are waiting, and
-	## after the last records were published, so that Broker sends them
-	## before Zeek tears it down. Zeek then reports how many records were
-	## not sent. Zero: no wait.
+	## Longest time, in wall clock time, that the end of a run waits for
+	## the bridge. When the input is done (see
+	## :zeek:see:`RedisBridge::terminate_when_input_done`): for the
+	## peering if it is not up, then for the bridge's
+	## :zeek:see:`RedisBridge::drained` answer; after it Zeek terminates
+	## and reports how many records the bridge did not confirm. In
+	## ``zeek_done`` (records logged while Zeek terminates, SIGTERM): for
+	## the peering if records wait in the backlog, and at most 0.5 s after
+	## the last records were published, so that Broker sends them (no
+	## answer can be awaited there). Zero: no wait.
 	const drain_timeout = 2sec &redef;
+
+	## Whether a standalone Zeek (:zeek:see:`Cluster::NONE`) ends the run
+	## itself once its input is done: after the trace of ``zeek -r``
+	## (:zeek:see:`Pcap::file_done`), or right after ``zeek_init`` when it
+	## has no packet source at all (a script-only run). It then publishes
+	## what is pending, asks the bridge to confirm that everything it
+	## received is written (:zeek:see:`RedisBridge::drain`), and calls
+	## :zeek:see:`terminate` on the answer or after
+	## :zeek:see:`RedisBridge::drain_timeout`. Needed because the peering
+	## with the bridge keeps Zeek's main loop running
+	## (``Broker::peer_counts_as_iosource``). Never applies to cluster
+	## nodes, to a Zeek reading a live interface, or with
+	## :zeek:see:`exit_only_after_terminate` set: those end on a signal or
+	## by their own scripts. With F, ``zeek -r`` does not exit by itself.
+	const terminate_when_input_done = T &redef;
 
 	## Cluster node types that forward the logs they write. A standalone
 	## Zeek has type :zeek:see:`Cluster::NONE`. Every record is forwarded
@@ -188,6 +207,33 @@ export {
 	## ``$include``/``$exclude`` leave. Called for the records the
 	## ``default`` filter writes (see :zeek:see:`RedisBridge::honour_filters`).
 	global forward_filtered: function(rec: any, id: Log::ID, f: Log::Filter);
+
+	## Asks the bridge to answer with :zeek:see:`RedisBridge::drained`
+	## once every record it received before this request is written to
+	## Redis (or put in its disk spool), or when *wait* has passed
+	## (``docs/protocol.md``, "End of a run"). Published on
+	## :zeek:see:`RedisBridge::topic`, after the last batch.
+	##
+	## seq: the request's number; the answer carries it.
+	##
+	## reply_topic: where to answer (``zeek/redis/drained/<node>/``).
+	##
+	## wait: how long the bridge may take before it answers anyway.
+	global drain: event(seq: count, reply_topic: string, wait: interval);
+
+	## The bridge's answer to :zeek:see:`RedisBridge::drain`, counting the
+	## records the bridge received before the request (from every node,
+	## since the bridge started).
+	##
+	## seq: the request's number.
+	##
+	## written: records written to Redis.
+	##
+	## spooled: records in the bridge's disk spool (Redis is away).
+	##
+	## unwritten: records still in the bridge's memory, not written: the
+	##            request's *wait* passed first. Zero means confirmed.
+	global drained: event(seq: count, written: count, spooled: count, unwritten: count);
 
 	# Redis to Zeek (messages.zeek, intel.zeek).
 

@@ -126,6 +126,7 @@ bool RedisWriter::accepting() {
     return false;
   }
   if (open_.empty()) open_since_ = Clock::now();
+  ++accepted_;
   return true;
 }
 
@@ -160,6 +161,19 @@ size_t RedisWriter::drain(Clock::time_point deadline) {
 size_t RedisWriter::pending_records() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return pending_records_ + open_.records + (spool_ ? spool_->records() : 0);
+}
+
+RedisWriter::Progress RedisWriter::progress() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Progress p;
+  p.accepted = accepted_;
+  // The open batch and memory hold the newest records; the spool holds
+  // what left memory last (and possibly records of an earlier run).
+  const uint64_t in_memory = pending_records_ + open_.records;
+  p.settled = accepted_ > in_memory ? accepted_ - in_memory : 0;
+  const uint64_t spooled = spool_ ? spool_->records() : 0;
+  p.written = p.settled > spooled ? p.settled - spooled : 0;
+  return p;
 }
 
 RedisWriter::StopResult RedisWriter::stop() {

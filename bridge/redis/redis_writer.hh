@@ -172,6 +172,17 @@ class RedisWriter {
   /// the spool's.
   size_t pending_records() const;
 
+  /// Where the records given to append() and append_command() stand.
+  /// Records leave memory in the order they came, so `settled >= n` means
+  /// that the first n accepted records have all left it.
+  struct Progress {
+    uint64_t accepted = 0;  // records taken since the writer started
+    uint64_t settled = 0;   // of them, the oldest that left memory: written,
+                            // failed, dropped or put in the spool
+    uint64_t written = 0;   // of those, the oldest not in the spool now
+  };
+  Progress progress() const;
+
   // --- accessors (any thread) ---
 
   /// True while the writer thread holds a working connection.
@@ -216,6 +227,7 @@ class RedisWriter {
   // Owned by the main thread.
   CommandBatch open_;
   Clock::time_point open_since_{};
+  uint64_t accepted_ = 0;  // records that went into the open batch
   bool warned_after_stop_ = false;
   bool full_counted_ = false;    // writer_queue_full counted for this episode
   bool dropping_ = false;        // the last hand-off dropped records

@@ -18,6 +18,7 @@ import zeek_logs  # noqa: E402
 from harness import Bridge, Checks, RedisServer  # noqa: E402
 
 EXIT_BOUND = 60  # seconds a run may take, trace included
+CONFIRM_BOUND = 1.0  # seconds from the end of the trace to the bridge's answer
 
 
 def run_trace(zeek, trace, iso, checks, summary):
@@ -32,13 +33,18 @@ def run_trace(zeek, trace, iso, checks, summary):
         try:
             checks.check(run.code == 0, f"{name}: zeek exited with {run.code} (None: still "
                                         f"running after {EXIT_BOUND}s)\n{harness.tail(run.output)}")
+            confirmed, after, at_shutdown = run.drain_figures()
+            checks.check(confirmed is not None and after is not None and after < CONFIRM_BOUND,
+                         f"{name}: no drain answer within {CONFIRM_BOUND}s after the trace: "
+                         f"{run.messages()}")
             logs = run.logs()
             expected = sum(len(v) for v in logs.values())
             zeek_logs.wait_for_redis(redis, expected, stall=5)
             cmp = zeek_logs.Comparison(logs, redis, run.set_fields(), checks, name)
             t = cmp.totals()
             summary.append(f"{name:24} {t[0]:6} {t[1]:6} {t[2]:9} {t[3]:9} {t[4]:7} {t[5]:5} "
-                           f"{t[6]:9} {run.seconds:7.2f}")
+                           f"{t[6]:9} {run.seconds:7.2f} {confirmed or 0:9} "
+                           f"{after if after is not None else -1:8.3f} {at_shutdown or 0:8}")
             print(cmp.table(name), flush=True)
         finally:
             run.cleanup()
@@ -48,7 +54,7 @@ def main():
     zeek = zeek_runner.Zeek()
     checks = Checks(f"test_zeek_traces (Zeek {zeek.number})")
     summary = [f"Zeek {zeek.number}: trace                 zeek  redis identical set-order "
-               f"missing extra differing  zeek_s"]
+               f"missing extra differing  zeek_s confirmed answer_s shutdown"]
     try:
         traces = zeek_runner.traces()
         checks.check(len(traces) >= 5, f"traces found: {traces}")

@@ -52,6 +52,38 @@ class Run:
             pass
         return out
 
+    def messages(self):
+        """The package's reporter messages ("RedisBridge: ..."), from Zeek's output and
+        reporter.log, without duplicates, in order."""
+        import json
+        found = []
+        lines = self.output.splitlines()
+        for line in zeek_runner.read_log_lines(os.path.join(self.dir, "reporter.log")):
+            try:
+                lines.append(json.loads(line).get("message", ""))
+            except ValueError:
+                lines.append(line.decode("utf-8", "replace"))
+        for line in lines:
+            if "RedisBridge: " in line:
+                m = "RedisBridge: " + line.split("RedisBridge: ", 1)[1].split("\t")[0]
+                if m not in found:
+                    found.append(m)
+        return found
+
+    def drain_figures(self):
+        """(confirmed records, seconds from the end of the input to the confirmation, records
+        sent at shutdown not confirmed); None where the package said nothing."""
+        import re
+        confirmed = after = at_shutdown = None
+        for m in self.messages():
+            c = re.search(r"confirmed (\d+) records .*, ([\d.]+) s after", m)
+            if c:
+                confirmed, after = int(c.group(1)), float(c.group(2))
+            s = re.search(r"(\d+) records sent at shutdown, not confirmed", m)
+            if s:
+                at_shutdown = int(s.group(1))
+        return confirmed, after, at_shutdown
+
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
