@@ -150,6 +150,13 @@ function wrap_default_filters(again: bool)
 		if ( f$name != "default" )
 			next;  # no default filter: Zeek writes nothing, nor do we
 
+@if ( Version::number >= 40000 )
+		# Wrapped already, and not replaced since: its policy is our
+		# wrapper (a hook value's description names it).
+		if ( f?$policy && cat(f$policy) == cat(wrapper_policy) )
+			next;
+@endif
+
 		Log::remove_filter(id, "default");
 		Log::add_filter(id, wrap(id, f));
 		}
@@ -197,21 +204,27 @@ function attach_filters()
 
 event zeek_init() &priority=4
 	{
-	# Streams of Zeek's scripts exist now (priority 5), and some write in
-	# zeek_init (packet_filter).
-	if ( honour_filters )
-		wrap_default_filters(F);
-	else
+	if ( ! honour_filters )
 		attach_filters();
 	}
 
 @endif
 
+# Streams of Zeek's scripts exist now (priority 5), and some write in
+# zeek_init (packet_filter, at priority -5): wrap their filters first here.
+event zeek_init() &priority=4
+	{
+	if ( honour_filters )
+		wrap_default_filters(F);
+	}
+
 # Last in zeek_init: after every script changed its filters.
 event zeek_init() &priority=-1000
 	{
+	# Again for every stream: a script may have replaced a default filter
+	# since (log-hostcerts-only on 3.2); one still wrapped is left alone.
 	if ( honour_filters )
-		wrap_default_filters(Version::number < 40000);
+		wrap_default_filters(T);
 
 @if ( Version::number < 40100 )
 	if ( ! honour_filters )

@@ -23,6 +23,7 @@
 #include <charconv>
 #include <cstdint>
 #include <iterator>
+#include <limits>
 
 #include "json/address_text.hh"
 #include "json/dialect.hh"
@@ -34,6 +35,13 @@
 namespace zrb {
 
 namespace {
+
+// Zeek writes null for a NaN or infinite time or interval. Broker carries
+// both as integer nanoseconds, and Zeek's conversion of a non-finite double
+// to them yields INT64_MIN on x86-64 (checked with the real Zeek 3.2.4 and
+// 8.0.10: tests/zeek/test_zeek_nonfinite.py). That value, 292 years before
+// 1970, is no real time or duration, so it is read back as "not finite".
+constexpr int64_t non_finite_ns = std::numeric_limits<int64_t>::min();
 
 template <class Integer>
 void append_integer(std::string& out, Integer v) {
@@ -210,13 +218,19 @@ class RecordWriter {
         break;
       case TypeTag::time:
         if (const Timestamp* t = v.get_if<Timestamp>()) {
-          time(seconds_from_ns(t->ns));
+          if (t->ns == non_finite_ns)
+            out_ += "null";
+          else
+            time(seconds_from_ns(t->ns));
           return true;
         }
         break;
       case TypeTag::interval:
         if (const Timespan* t = v.get_if<Timespan>()) {
-          append_zeek_double(out_, interval_from_ns(t->ns), dialect_.rounded_grisu);
+          if (t->ns == non_finite_ns)
+            out_ += "null";
+          else
+            append_zeek_double(out_, interval_from_ns(t->ns), dialect_.rounded_grisu);
           return true;
         }
         break;

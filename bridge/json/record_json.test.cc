@@ -197,6 +197,20 @@ TEST_CASE("record_json: doubles per dialect, and null for what JSON cannot hold"
   CHECK(render({123456789.0}, new_schema) == R"({"d":123456789.0})");
 }
 
+TEST_CASE("record_json: a non-finite time or interval as Zeek's conversion leaves it is null") {
+  // Zeek turns a NaN or infinite time or interval into INT64_MIN nanoseconds
+  // for Broker; Zeek's own writer writes null for it.
+  const Column t = column("t", "time", {0});
+  const Column i = column("i", "interval", {1});
+  const int64_t min = std::numeric_limits<int64_t>::min();
+  for (uint64_t version : {zeek_3_2, zeek_8_0}) {
+    const auto schema = schema_of(version, {t, i});
+    CHECK(render({Timestamp{min}, Timespan{min}}, schema) == R"({"t":null,"i":null})");
+    // One nanosecond later is a (very old) real value.
+    CHECK(render({Timestamp{min + 1}, Timespan{min + 1}}, schema) != R"({"t":null,"i":null})");
+  }
+}
+
 TEST_CASE("record_json: strings per dialect") {
   const Column s = column("s", "string", {0});
   const Column e = column("e", "enum", {1});
