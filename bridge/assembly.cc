@@ -5,6 +5,7 @@
 #include "observe/log.hh"
 #include "observe/metrics.hh"
 #include "transport/broker.hh"
+#include "transport/websocket.hh"
 
 namespace zrb {
 
@@ -59,7 +60,9 @@ std::unique_ptr<Parts> assemble(const Config& config, const std::atomic<bool>* s
   }
   parts->router = std::make_unique<Router>(std::move(*router));
   make_log_path(config, stop, *parts);
-  parts->transport = make_broker_transport(config.broker);
+  parts->transport = config.transport == TransportKind::websocket
+                         ? make_websocket_transport(config.websocket)
+                         : make_broker_transport(config.broker);
   parts->drain =
       std::make_unique<Drain>([&w = *parts->writer] { return w.progress(); }, *parts->transport);
 

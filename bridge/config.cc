@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/host_port.hh"
+#include "config_websocket.hh"
 
 namespace po = boost::program_options;
 
@@ -69,6 +70,7 @@ struct Raw {
   size_t rejected_lines = 0;
   unsigned rejected_interval_s = 0;
   std::string ssl_certificate, ssl_key, ssl_passphrase, ssl_cafile, ssl_capath;
+  RawWebSocket websocket;
 };
 
 po::options_description describe_options(Raw& r, const Config& d) {
@@ -285,6 +287,7 @@ po::options_description describe_options(Raw& r, const Config& d) {
       .add(inbound)
       .add(daemon);
   all.add(commands);
+  all.add(describe_websocket(r.websocket, d));
   return all;
 }
 
@@ -444,7 +447,7 @@ bool validate(Raw& r, Config& c, std::string& error) {
   for (const auto* file : {&r.ssl_certificate, &r.ssl_key, &r.ssl_cafile})
     if (!file->empty() && !std::ifstream(*file))
       return fail("broker.ssl-*: cannot read '" + *file + "'");
-  return true;
+  return validate_websocket(r.websocket, c, error);
 }
 
 }  // namespace

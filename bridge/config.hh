@@ -15,11 +15,18 @@
 #include "redis/redis_writer.hh"
 #include "redis/route.hh"
 #include "transport/broker.hh"
+#include "transport/websocket.hh"
 
 namespace zrb {
 
+/// How Zeek reaches the bridge.
+enum class TransportKind { broker, websocket };
+
 struct Config {
   BrokerOptions broker;
+  TransportKind transport = TransportKind::broker;
+  /// The WebSocket transport's options (transport = websocket).
+  WebSocketOptions websocket;
   RoutingConfig routing;
   WriterOptions writer;
   TimeFormat timestamps = TimeFormat::epoch;

@@ -10,10 +10,13 @@ seconds="${FUZZ_SECONDS:-60}"
 build="${FUZZ_BUILD_DIR:-build-fuzz}"
 CXX=clang++ cmake -S . -B "$build" -DZRB_FUZZ=ON -DZRB_BUILD_TESTS=OFF -DZRB_BUILD_BENCH=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build "$build" -j"$(nproc)" --target fuzz_protocol fuzz_broker_data fuzz_intel
+cmake --build "$build" -j"$(nproc)" --target fuzz_protocol fuzz_broker_data fuzz_intel fuzz_websocket
 cmake --build "$build" --target fuzz_seeds
+# The WebSocket target's seeds: messages recorded from a real Zeek 8.0.10.
+mkdir -p "$build/fuzz/seeds/websocket"
+cp ../shared/corpus/zeek-8.0.10/websocket/*.json "$build/fuzz/seeds/websocket/"
 cd "$build/fuzz"
-for target in protocol broker_data intel; do
+for target in protocol broker_data intel websocket; do
   mkdir -p "ci/$target"
   echo "fuzz: $target for ${seconds}s"
   # -timeout=30: Broker's own deserializer can take seconds on small inputs

@@ -7,6 +7,7 @@
 @load ./schema
 @load ./logs
 @load ./intercept
+@load ./websocket
 @load ./bridge
 @load ./drain
 @load ./messages

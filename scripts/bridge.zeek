@@ -71,7 +71,9 @@ event zeek_init()
 	if ( ! enabled )
 		return;
 
-	Broker::peer(bridge_host, bridge_port, retry_interval);
+	# With TRANSPORT_WEBSOCKET the bridge connects to us (websocket.zeek).
+	if ( transport == TRANSPORT_BROKER )
+		Broker::peer(bridge_host, bridge_port, retry_interval);
 
 	if ( wait_for_bridge == WAIT_ALWAYS ||
 	     (wait_for_bridge == WAIT_OFFLINE && reading_traces()) )
