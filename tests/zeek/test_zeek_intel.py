@@ -30,7 +30,6 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -38,7 +37,7 @@ sys.path.insert(0, HERE)
 import zeek_runner  # noqa: E402
 import harness  # noqa: E402
 import zeek_logs  # noqa: E402
-from harness import Bridge, Checks, RedisServer  # noqa: E402
+from harness import Bridge, RedisServer  # noqa: E402
 
 SCRIPTS = os.path.join(HERE, "scripts")
 TRACE = [t for t in zeek_runner.traces() if "wikipedia" in t][0]
@@ -258,20 +257,7 @@ def get_reply(zeek, checks, summary):
 
 
 def main():
-    zeek = zeek_runner.Zeek()
-    checks = Checks(f"test_zeek_intel (Zeek {zeek.number})")
-    summary = []
-    start = time.monotonic()
-    try:
-        intel(zeek, checks, summary)
-        first_seen(zeek, checks, summary)
-        get_reply(zeek, checks, summary)
-    except harness.TestError as e:
-        checks.fail(str(e))
-    finally:
-        zeek.close()
-    summary.append(f"took {time.monotonic() - start:.1f}s")
-    return checks.finish("\n".join(summary))
+    return zeek_runner.run_parts("test_zeek_intel", [intel, first_seen, get_reply])
 
 
 if __name__ == "__main__":
