@@ -8,7 +8,11 @@
 ##! packet processing is suspended in zeek_init and continued once the
 ##! bridge is peered or :zeek:see:`RedisBridge::wait_timeout` has passed.
 ##! Without this, Zeek would read the whole trace and exit before the
-##! peering is up.
+##! peering is up. On a node that inserts live intel (``intel.zeek``) the
+##! hold lasts past the peering until the bridge's end-of-replay marker
+##! (:zeek:see:`RedisBridge::intel_replay_done`), at most
+##! :zeek:see:`RedisBridge::intel_replay_timeout`, so that the replayed
+##! indicators are in the Intel framework before the first packet.
 
 @load ./main
 @load ./logs
@@ -27,6 +31,14 @@ global holding = F;
 global hold_deadline: time;
 
 global wait_check: event();
+
+# --- Holding for the intel replay (set by intel.zeek) ---
+# How long to go on holding after the peering, for the bridge's
+# end-of-replay marker; 0secs: continue at the peering.
+global replay_hold = 0secs;
+# Whether the end-of-replay marker has arrived.
+global replay_done = F;
+# --- end ---
 
 function is_bridge(ep: Broker::EndpointInfo): bool
 	{
@@ -50,8 +62,13 @@ function check_deadline()
 	if ( ! holding || current_time() < hold_deadline )
 		return;
 
-	Reporter::info(fmt("RedisBridge: bridge %s:%s not peered after %s, continuing without it",
-	                      bridge_host, bridge_port, wait_timeout));
+	if ( bridge_up )
+		# Holding for the intel replay (replay_hold).
+		Reporter::info(fmt("RedisBridge: no end of the intel replay from the bridge after %s, continuing",
+		                   replay_hold));
+	else
+		Reporter::info(fmt("RedisBridge: bridge %s:%s not peered after %s, continuing without it",
+		                   bridge_host, bridge_port, wait_timeout));
 	stop_holding();
 	}
 
@@ -91,6 +108,15 @@ event Broker::peer_added(endpoint: Broker::EndpointInfo, msg: string)
 		return;
 
 	bridge_added();
+
+	# --- Holding for the intel replay ---
+	if ( holding && replay_hold > 0secs && ! replay_done )
+		{
+		hold_deadline = current_time() + replay_hold;
+		return;
+		}
+	# --- end ---
+
 	stop_holding();
 	}
 

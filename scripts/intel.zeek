@@ -14,6 +14,12 @@
 ##! the expiry, in network time, unless it was added again or removed
 ##! since.
 ##!
+##! When Zeek reads a trace, the package holds packet processing until the
+##! bridge has replayed its snapshot of current indicators
+##! (:zeek:see:`RedisBridge::intel_replay_done`, at most
+##! :zeek:see:`RedisBridge::intel_replay_timeout`), so indicators published
+##! on Redis before the run match from the first packet on.
+##!
 ##! Loaded by the package when the Intel framework is loaded before it (as it
 ##! is unless Zeek runs in bare mode); loading this file directly loads the
 ##! framework too.
@@ -64,6 +70,27 @@ export {
 	## Removes the meta data of *source* from an indicator of any type.
 	global intel_remove: event(indicator: string, indicator_type: Intel::Type,
 	                           source: string);
+
+	## The bridge's end-of-replay marker: sent after the indicators of
+	## each snapshot replay (on the same topic, so it arrives after them),
+	## and at once on a peering when the bridge has nothing to replay
+	## (intel or its snapshot turned off).
+	##
+	## indicators: the number of indicators the replay published.
+	global intel_replay_done: event(indicators: count);
+
+	## When the package holds a trace until the bridge is peered (see
+	## :zeek:see:`RedisBridge::wait_for_bridge`), the longest time, in wall
+	## clock time, to go on holding after the peering until
+	## :zeek:see:`RedisBridge::intel_replay_done` arrives; Zeek then
+	## continues and says so. ``0secs`` continues at the peering (a
+	## bridge older than the marker, or live intel not wanted from the
+	## first packet). Zeek 6.0 and later run no timers while a trace is
+	## held, so there the timeout is noticed only when a Broker event
+	## arrives: a bridge that never sends the marker would hold such a
+	## Zeek for good. Every bridge that knows the marker sends it on every
+	## peering.
+	const intel_replay_timeout = 10sec &redef;
 }
 
 # Whether this node inserts live intel (set in zeek_init).
@@ -225,6 +252,23 @@ event zeek_init() &priority=10
 
 	intel_receiver = T;
 	receive_from_bridge(intel_topic);
+	# bridge.zeek's hold (zeek_init at priority 0) lasts until the marker.
+	replay_hold = intel_replay_timeout;
+	}
+
+event intel_replay_done(indicators: count)
+	{
+	if ( ! intel_receiver || replay_done )
+		return;
+
+	# Only the first marker ends the hold: a later replay (a reconnection,
+	# another peer) changes nothing here.
+	replay_done = T;
+
+	# The marker comes from the bridge, so the peering is up, even if
+	# Broker::peer_added has not been handled yet (it then finds the hold
+	# over).
+	stop_holding();
 	}
 
 event intel_add_addr(indicator: addr, source: string, desc: string, url: string,

@@ -70,13 +70,15 @@ void IntelReplay::run() {
     }
     worker_.disconnect();
     if (pass == Pass::stopped) return;
+    // After the pass's last indicator: the queue keeps the order.
+    if (!queue_.push(ReplayEnd{queued_})) return;
   }
 }
 
 IntelReplay::Pass IntelReplay::replay_once(std::string* trouble) {
   if (!worker_.ensure_connected(trouble)) return worker_.stopping() ? Pass::stopped : Pass::retry;
   auto started = std::chrono::steady_clock::now();
-  expired_ = invalid_ = 0;
+  queued_ = expired_ = invalid_ = 0;
   RedisReply reply = worker_.conn()->command({"SMEMBERS", options_.snapshot.sources_key});
   if (!reply) {
     *trouble = "lost the connection reading " + options_.snapshot.sources_key;
@@ -92,9 +94,8 @@ IntelReplay::Pass IntelReplay::replay_once(std::string* trouble) {
   std::vector<std::string> sources;
   for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; ++i)
     if (is_string(reply->element[i])) sources.emplace_back(text(*reply->element[i]));
-  size_t queued = 0;
   for (const auto& source : sources) {
-    Pass pass = replay_source(source, queued, trouble);
+    Pass pass = replay_source(source, trouble);
     if (pass != Pass::done) return pass;
   }
   ++replays_;
@@ -102,13 +103,12 @@ IntelReplay::Pass IntelReplay::replay_once(std::string* trouble) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started)
                 .count();
-  log_info("intel snapshot replay: ", queued, " indicators from ", sources.size(), " sources in ",
+  log_info("intel snapshot replay: ", queued_, " indicators from ", sources.size(), " sources in ",
            ms / 1000.0, " s (", expired_, " expired, ", invalid_, " invalid skipped)");
   return Pass::done;
 }
 
-IntelReplay::Pass IntelReplay::replay_source(const std::string& source, size_t& queued,
-                                             std::string* trouble) {
+IntelReplay::Pass IntelReplay::replay_source(const std::string& source, std::string* trouble) {
   const std::string key = options_.snapshot.prefix + source;
   const std::string count = std::to_string(options_.chunk);
   std::string cursor = "0";
@@ -149,7 +149,7 @@ IntelReplay::Pass IntelReplay::replay_source(const std::string& source, size_t& 
         continue;
       }
       if (!queue_.push(std::move(*update))) return Pass::stopped;
-      ++queued;
+      ++queued_;
     }
   } while (cursor != "0");
   return Pass::done;

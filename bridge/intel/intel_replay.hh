@@ -13,6 +13,12 @@
 // every peer connected at the time). If Redis fails during a replay, it
 // starts again from the beginning after a backoff.
 //
+// Every pass that ends (it read the snapshot, or Redis refused it with an
+// error that retrying would not fix) queues a ReplayEnd after its last
+// indicator, so the peer can be told that the replay has been delivered
+// (docs/protocol.md, "Replay"). A pass abandoned for a retry queues none:
+// the retry starts over and ends with one.
+//
 // Expired entries are skipped and deleted from the snapshot (only if they
 // still hold what was read, so a concurrent re-add survives).
 //
@@ -27,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "base/event_queue.hh"
@@ -35,6 +42,15 @@
 #include "redis/redis_worker.hh"
 
 namespace zrb {
+
+/// The end of one replay pass, queued after its last indicator.
+struct ReplayEnd {
+  /// Indicators the pass queued.
+  uint64_t indicators = 0;
+};
+
+/// What a replay queues: an indicator, or the end of a pass.
+using ReplayItem = std::variant<IntelUpdate, ReplayEnd>;
 
 struct ReplayOptions {
   WorkerOptions redis;
@@ -56,9 +72,9 @@ class IntelReplay {
 
   /// Asks for a replay (a peer connected); see the header for overlaps.
   void request();
-  /// Moves up to `max` queued indicators to `out`.
-  size_t poll(std::vector<IntelUpdate>& out, size_t max) { return queue_.poll(out, max); }
-  /// Readable while indicators are queued.
+  /// Moves up to `max` queued items (indicators and ends of passes) to `out`.
+  size_t poll(std::vector<ReplayItem>& out, size_t max) { return queue_.poll(out, max); }
+  /// Readable while items are queued.
   int fd() const { return queue_.fd(); }
   /// Ends the thread (a replay in progress is abandoned). Idempotent.
   void stop();
@@ -70,15 +86,15 @@ class IntelReplay {
   void run();
   enum class Pass { done, retry, stopped };
   Pass replay_once(std::string* trouble);
-  Pass replay_source(const std::string& source, size_t& queued, std::string* trouble);
+  Pass replay_source(const std::string& source, std::string* trouble);
   bool prune(const std::string& key, std::string_view field, std::string_view value);
 
   const ReplayOptions options_;
-  EventQueue<IntelUpdate> queue_;
+  EventQueue<ReplayItem> queue_;
   RedisWorker worker_;
   uint64_t requested_ = 0, started_ = 0;  // guarded by worker_.lock()
   std::atomic<uint64_t> finished_{0};
-  uint64_t expired_ = 0, invalid_ = 0;  // this pass
+  uint64_t queued_ = 0, expired_ = 0, invalid_ = 0;  // this pass
   std::atomic<uint64_t>& replays_;
   std::atomic<uint64_t>& skipped_expired_;
   std::atomic<uint64_t>& pruned_;

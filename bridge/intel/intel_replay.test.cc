@@ -35,6 +35,19 @@ IntelUpdate domain(std::string name, std::string source, double expire = 0) {
   return u;
 }
 
+// The indicators of `items`, and the indicator counts of the ends of passes.
+std::vector<IntelUpdate> updates(const std::vector<ReplayItem>& items,
+                                 std::vector<uint64_t>* ends = nullptr) {
+  std::vector<IntelUpdate> out;
+  for (const auto& item : items) {
+    if (const auto* u = std::get_if<IntelUpdate>(&item))
+      out.push_back(*u);
+    else if (ends)
+      ends->push_back(std::get<ReplayEnd>(item).indicators);
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("replay: every source's current, unexpired indicators, with the remaining expiry") {
@@ -52,15 +65,22 @@ TEST_CASE("replay: every source's current, unexpired indicators, with the remain
   test::Delta invalid("rejected", "intel_snapshot_invalid");
   test::Delta pruned("intel_snapshot_pruned");
   IntelReplay replay(options_for(redis));
-  std::vector<IntelUpdate> none;
+  std::vector<ReplayItem> none;
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK(replay.poll(none, 10) == 0);  // nothing before a request
 
   replay.request();
-  auto got = test::take<IntelUpdate>(replay, 41);
+  auto items = test::take<ReplayItem>(replay, 42);
+  REQUIRE(items.size() == 42);
+  // The end of the pass comes last, with the number of indicators before it.
+  REQUIRE(std::holds_alternative<ReplayEnd>(items.back()));
+  CHECK(std::get<ReplayEnd>(items.back()).indicators == 41);
+  std::vector<uint64_t> ends;
+  auto got = updates(items, &ends);
   REQUIRE(got.size() == 41);
+  CHECK(ends.size() == 1);
   REQUIRE(test::eventually([&] { return replay.finished() == 1; }));
-  std::vector<IntelUpdate> more;
+  std::vector<ReplayItem> more;
   CHECK(replay.poll(more, 10) == 0);
   CHECK(expired() == 1);
   CHECK(invalid() == 1);
@@ -89,18 +109,38 @@ TEST_CASE("replay: requests during a replay queue exactly one more") {
   IntelReplay replay(options_for(redis));
   replay.request();
   // The queue holds 5: the first replay waits for us; ask three more times.
-  std::vector<IntelUpdate> first;
+  std::vector<ReplayItem> first;
   REQUIRE(test::eventually([&] { return replay.poll(first, 1) == 1; }));
   replay.request();
   replay.request();
   replay.request();
-  auto rest = test::take<IntelUpdate>(replay, 59);
-  CHECK(first.size() + rest.size() == 60);
+  auto rest = test::take<ReplayItem>(replay, 61);
+  CHECK(first.size() + rest.size() == 62);
+  // Each of the two passes ends with its own end, after its 30 indicators.
+  rest.insert(rest.begin(), first.begin(), first.end());
+  std::vector<uint64_t> ends;
+  CHECK(updates(rest, &ends).size() == 60);
+  CHECK(ends == std::vector<uint64_t>{30, 30});
+  REQUIRE(rest.size() == 62);
+  CHECK(std::holds_alternative<ReplayEnd>(rest[30]));
+  CHECK(std::holds_alternative<ReplayEnd>(rest[61]));
   REQUIRE(test::eventually([&] { return replay.finished() == 2; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(replay.finished() == 2);
-  std::vector<IntelUpdate> none;
+  std::vector<ReplayItem> none;
   CHECK(replay.poll(none, 10) == 0);
+}
+
+TEST_CASE("replay: a snapshot Redis refuses to read still ends, with no indicators") {
+  test::RedisServer redis;
+  auto conn = redis.client();
+  // SMEMBERS of a string: WRONGTYPE, which retrying does not fix.
+  REQUIRE(conn.command({"SET", "zeek:intel:sources", "not a set"}));
+  IntelReplay replay(options_for(redis));
+  replay.request();
+  std::vector<uint64_t> ends;
+  CHECK(updates(test::take<ReplayItem>(replay, 1), &ends).empty());
+  CHECK(ends == std::vector<uint64_t>{0});
 }
 
 TEST_CASE("replay: waits for Redis and stops at once while it waits") {
@@ -116,10 +156,14 @@ TEST_CASE("replay: waits for Redis and stops at once while it waits") {
   replay.request();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   CHECK(replay.finished() == 0);
+  std::vector<ReplayItem> nothing;
+  CHECK(replay.poll(nothing, 10) == 0);  // no end while the pass cannot run
   REQUIRE(conn.command({"CONFIG", "SET", "requirepass", ""}));
-  auto got = test::take<IntelUpdate>(replay, 1);
+  std::vector<uint64_t> ends;
+  auto got = updates(test::take<ReplayItem>(replay, 2), &ends);
   REQUIRE(got.size() == 1);
   CHECK(got[0].indicator == Value("late.example"));
+  CHECK(ends == std::vector<uint64_t>{1});
 
   // Stopping while it waits for Redis again returns at once.
   REQUIRE(conn.command({"CONFIG", "SET", "requirepass", "secret"}));

@@ -3,7 +3,7 @@
 namespace zrb {
 
 RedisToZeek::RedisToZeek(RedisToZeekOptions options, Transport& transport, RedisWriter& writer)
-    : transport_(transport) {
+    : transport_(transport), intel_topic_(options.inbound.intel_topic) {
   const auto& in = options.inbound;
   SubscriberOptions so;
   so.url = options.redis.url;
@@ -18,6 +18,11 @@ RedisToZeek::RedisToZeek(RedisToZeekOptions options, Transport& transport, Redis
     replay_ = std::make_unique<IntelReplay>(ReplayOptions{options.redis, in.snapshot});
     transport.on_peer_change([this](const PeerChange& change) {
       if (change.kind == PeerChange::Kind::added) replay_->request();
+    });
+  } else {
+    // Nothing to replay: the replay is over as soon as it begins.
+    transport.on_peer_change([this](const PeerChange& change) {
+      if (change.kind == PeerChange::Kind::added) publish_replay_done(0);
     });
   }
   if (!in.streams.streams.empty()) {
@@ -52,7 +57,12 @@ void RedisToZeek::pump(size_t max) {
   if (replay_) {
     replayed_.clear();
     replay_->poll(replayed_, max);
-    for (const auto& u : replayed_) inbound_->replay(u);
+    for (const auto& item : replayed_) {
+      if (const auto* u = std::get_if<IntelUpdate>(&item))
+        inbound_->replay(*u);
+      else
+        publish_replay_done(std::get<ReplayEnd>(item).indicators);
+    }
   }
   // Stream intel is taken only while a Zeek peer listens: until then it
   // stays unacknowledged in Redis (and in the reader's bounded queue).
@@ -61,6 +71,10 @@ void RedisToZeek::pump(size_t max) {
     streams_->poll(entries_, max);
     for (const auto& e : entries_) inbound_->handle(e);
   }
+}
+
+void RedisToZeek::publish_replay_done(uint64_t indicators) {
+  transport_.publish(intel_topic_, std::string(replay_done_event), Vector{indicators});
 }
 
 void RedisToZeek::stop() {

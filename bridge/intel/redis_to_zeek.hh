@@ -48,6 +48,10 @@ class RedisToZeek {
   int replay_fd() const;
   int streams_fd() const;
 
+  /// Name of the end-of-replay marker event (one argument: the number of
+  /// indicators the replay published).
+  static constexpr std::string_view replay_done_event = "RedisBridge::intel_replay_done";
+
   /// Moves at most `max` items of each source to Zeek.
   void pump(size_t max);
 
@@ -56,13 +60,16 @@ class RedisToZeek {
   void stop();
 
  private:
+  void publish_replay_done(uint64_t indicators);
+
   Transport& transport_;
+  const std::string intel_topic_;
   std::unique_ptr<RedisInbound> inbound_;
   std::unique_ptr<RedisSubscriber> subscriber_;
   std::unique_ptr<IntelReplay> replay_;
   std::unique_ptr<IntelStreamReader> streams_;
   std::vector<RedisMessage> messages_;
-  std::vector<IntelUpdate> replayed_;
+  std::vector<ReplayItem> replayed_;
   std::vector<IntelStreamEntry> entries_;
 };
 

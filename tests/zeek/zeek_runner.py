@@ -137,3 +137,21 @@ def read_log_lines(path):
             return [l for l in f.read().split(b"\n") if l]
     except FileNotFoundError:
         return []
+
+
+def run_parts(name, parts):
+    """Runs each part(zeek, checks, summary) against one Zeek (ZRB_ZEEK); returns the exit
+    code, after printing the parts' summary lines and the time taken."""
+    zeek = Zeek()
+    checks = harness.Checks(f"{name} (Zeek {zeek.number})")
+    summary = []
+    start = time.monotonic()
+    try:
+        for part in parts:
+            part(zeek, checks, summary)
+    except harness.TestError as e:
+        checks.fail(str(e))
+    finally:
+        zeek.close()
+    summary.append(f"took {time.monotonic() - start:.1f}s")
+    return checks.finish("\n".join(summary))
