@@ -26,6 +26,8 @@ export {
 	global log_batch: event(node: string, path: string, records: vector of any);
 	global intel_add_addr: event(indicator: addr, source: string, desc: string,
 	                             url: string, expire: interval);
+	# The end of the intel replay the bridge sends on every new peering.
+	global intel_replay_done: event(indicators: count);
 }
 
 module RedisBridgeTest;
