@@ -184,7 +184,13 @@ def intel_runs(zeek, checks, summary, seeds):
                        f"{len(got)} intel.log lines")
 
         # A marker that never comes (Zeek listens on another intel topic): the hold ends
-        # after intel_replay_timeout, and Zeek says so.
+        # after intel_replay_timeout, and Zeek says so. Zeek 6.0 and later run no timers while
+        # processing is suspended before the first packet, so there the timeout cannot fire
+        # (docs/zeek-scripts.md, known limits): not run there.
+        if zeek.number >= 60000:
+            summary.append(f"intel, no marker: not run on Zeek {zeek.number} (no timers while "
+                           "held; every bridge from this version on sends the marker)")
+            return
         code, secs, out, _ = intel_lines(zeek, bridge, seeds,
                                          ["RedisBridge::intel_topic=zeek/redis/elsewhere",
                                           "RedisBridge::intel_replay_timeout=2sec"])
@@ -202,6 +208,13 @@ def notices(run):
 
 
 def first_seen(zeek, checks, summary):
+    # await_replies.zeek keeps Zeek up after the trace by a timer, which Zeek 3.2 runs on the
+    # wall clock after a trace; Zeek 6.0 and later run no timers then. The example's requests and
+    # replies are covered on every version by get_reply.
+    if zeek.number >= 60000:
+        summary.append(f"first-seen-user-agent: not run on Zeek {zeek.number} (its reply wait "
+                       "needs timers after the trace)")
+        return
     with RedisServer() as redis, Bridge(redis) as bridge:
         counts = []
         for attempt in (1, 2):

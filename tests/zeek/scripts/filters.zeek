@@ -38,11 +38,17 @@ function split(id: Log::ID, path: string, rec: Info): string
 	return rec$n % 2 == 0 ? "ftest_even" : "ftest_odd";
 	}
 
-# Streams are created and their filters set before the package wraps the default filters
-# (priority 4), as Zeek's own streams are (5).
+# The stream is created before the package wraps the default filters (priority 4), as Zeek's
+# own streams are (5); its default filter is replaced after that, at priority 2, the way
+# protocols/ssl/log-hostcerts-only replaces x509's (a copy of the filter, by then the package's
+# wrapper, with a predicate or policy of its own): the package must wrap it again.
 event zeek_init() &priority=10
 	{
 	Log::create_stream(LOG, [$columns=Info, $path="ftest"]);
+	}
+
+event zeek_init() &priority=2
+	{
 	local f = Log::get_filter(LOG, "default");
 @if ( Version::number >= 40000 )
 	f$policy = keep_policy;
@@ -55,9 +61,10 @@ event zeek_init() &priority=10
 	Log::add_filter(LOG, f);
 	}
 
-event zeek_init()
+# Written after the package's last look at the filters (zeek_init priority -1000), as traffic
+# is.
+event zeek_init() &priority=-2000
 	{
-
 	local i = 0;
 
 	while ( ++i <= 60 )
