@@ -32,7 +32,7 @@ sys.path.insert(0, HERE)
 import zeek_runner  # noqa: E402
 import harness  # noqa: E402
 import zeek_logs  # noqa: E402
-from harness import Bridge, Checks, RedisServer  # noqa: E402
+from harness import Bridge, RedisServer  # noqa: E402
 
 SCRIPTS = os.path.join(HERE, "scripts")
 TRACE = [t for t in zeek_runner.traces() if "wikipedia" in t][0]
@@ -195,21 +195,10 @@ def zeek8(checks, summary):
 
 
 def main():
-    zeek = zeek_runner.Zeek()
-    checks = Checks(f"test_zeek_package (Zeek {zeek.number})")
-    summary = []
-    try:
-        filters(zeek, checks, summary)
-        script_only(zeek, checks, summary)
-        no_bridge(zeek, checks, summary)
-        sigterm(zeek, checks, summary)
-        zeek8(checks, summary)
-    except harness.TestError as e:
-        checks.fail(str(e))
-    finally:
-        zeek.close()
-    return checks.finish("\n".join(summary))
-
+    return zeek_runner.run_parts(
+        "test_zeek_package",
+        [filters, script_only, no_bridge, sigterm,
+         lambda zeek, checks, summary: zeek8(checks, summary)])
 
 if __name__ == "__main__":
     sys.exit(main())

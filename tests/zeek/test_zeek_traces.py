@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zeek_runner  # noqa: E402  (puts tests/integration on sys.path)
 import harness  # noqa: E402
 import zeek_logs  # noqa: E402
-from harness import Bridge, Checks, RedisServer  # noqa: E402
+from harness import Bridge, RedisServer  # noqa: E402
 
 EXIT_BOUND = 60  # seconds a run may take, trace included
 CONFIRM_BOUND = 1.0  # seconds from the end of the trace to the bridge's answer
@@ -50,25 +50,20 @@ def run_trace(zeek, trace, iso, checks, summary):
             run.cleanup()
 
 
-def main():
-    zeek = zeek_runner.Zeek()
-    checks = Checks(f"test_zeek_traces (Zeek {zeek.number})")
-    summary = [f"Zeek {zeek.number}: trace                 zeek  redis identical set-order "
-               f"missing extra differing  zeek_s confirmed answer_s shutdown"]
-    try:
-        traces = zeek_runner.traces()
-        checks.check(len(traces) >= 5, f"traces found: {traces}")
-        for trace in traces:
-            run_trace(zeek, trace, False, checks, summary)
-        wiki = [t for t in traces if "wikipedia" in t]
-        if wiki:
-            run_trace(zeek, wiki[0], True, checks, summary)
-    except harness.TestError as e:
-        checks.fail(str(e))
-    finally:
-        zeek.close()
-    return checks.finish("\n".join(summary))
+def all_traces(zeek, checks, summary):
+    summary.append(f"Zeek {zeek.number}: trace                 zeek  redis identical set-order "
+                   f"missing extra differing  zeek_s confirmed answer_s shutdown")
+    traces = zeek_runner.traces()
+    checks.check(len(traces) >= 5, f"traces found: {traces}")
+    for trace in traces:
+        run_trace(zeek, trace, False, checks, summary)
+    wiki = [t for t in traces if "wikipedia" in t]
+    if wiki:
+        run_trace(zeek, wiki[0], True, checks, summary)
 
+
+def main():
+    return zeek_runner.run_parts("test_zeek_traces", [all_traces])
 
 if __name__ == "__main__":
     sys.exit(main())
