@@ -311,7 +311,11 @@ bool parse_timestamp(std::string_view s, int64_t& ns) {
   if (pos < s.size() && s[pos] == 'Z') ++pos;
   if (pos != s.size()) return false;
   int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-  ns = secs * 1000000000 + fraction;  // years 0000-9999: no overflow
+  // Broker's timestamps are int64 nanoseconds: years 1677 to 2262. A time
+  // outside that cannot be one (found by fuzz_websocket: year 0005).
+  if (__builtin_mul_overflow(secs, int64_t{1000000000}, &ns) ||
+      __builtin_add_overflow(ns, fraction, &ns))
+    return false;
   return true;
 }
 
