@@ -112,7 +112,7 @@ def zkg(zeek, checks, summary):
                                f"package's scripts, all from zkg's copy")
             finally:
                 run.cleanup()
-    except subprocess.SubprocessError as e:
+    except (OSError, subprocess.SubprocessError) as e:  # no zkg or git, a timeout
         checks.fail(str(e))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
