@@ -118,7 +118,7 @@ function state_of(path: string, cols: vector of Column): StreamState
 
 function announce(s: StreamState)
 	{
-	Broker::publish(topic, log_schema, protocol_version, Version::number,
+	publish_event(topic, log_schema, protocol_version, Version::number,
 	                this_node, s$path, s$columns);
 	s$announced = T;
 	}
@@ -129,9 +129,10 @@ global published_records = 0;
 
 function publish_records(path: string, recs: vector of any)
 	{
-	if ( Broker::publish(topic, log_batch, this_node, path, recs) )
+	if ( publish_event(topic, log_batch, this_node, path, recs) )
 		{
 		published_records += |recs|;
+		hook batch_published(path, recs);
 		return;
 		}
 
@@ -144,8 +145,11 @@ function publish_records(path: string, recs: vector of any)
 		local one = new_batch();
 		one[0] = recs[i];
 
-		if ( Broker::publish(topic, log_batch, this_node, path, one) )
+		if ( publish_event(topic, log_batch, this_node, path, one) )
+			{
 			++published_records;
+			hook batch_published(path, one);
+			}
 		else
 			++failed;
 		}

@@ -38,7 +38,43 @@ export {
 
 	## Port the WebSocket API listens on (TRANSPORT_WEBSOCKET).
 	const websocket_port = 27759/tcp &redef;
+
+	## On a cluster (TRANSPORT_WEBSOCKET): the one node whose WebSocket
+	## API the bridge connects to; it tells the other nodes whether the
+	## bridge is connected (``cluster.zeek``). Empty: the manager. On a
+	## ZeroMQ cluster a WebSocket client's subscriptions go to the
+	## cluster's XPUB/XSUB proxy, so this one connection receives what
+	## every node publishes.
+	const websocket_node = "" &redef;
+
+	## Whether the package starts the WebSocket API itself on the
+	## listening node. F when something else starts it on
+	## :zeek:see:`RedisBridge::websocket_addr` /
+	## :zeek:see:`RedisBridge::websocket_port` already (zeekctl's
+	## ``UseWebSocket``): a second listen on the same port fails.
+	const websocket_listen = T &redef;
 }
+
+# Whether this node is the one the bridge connects to: a standalone Zeek,
+# or the cluster node named by websocket_node (the manager by default).
+function websocket_listener(): bool
+	{
+	if ( ! Cluster::is_enabled() )
+		return T;
+
+	if ( websocket_node != "" )
+		return Cluster::node == websocket_node;
+
+	return Cluster::local_node_type() == Cluster::MANAGER;
+	}
+
+# WebSocket clients connected to this node right now (each counts as the
+# bridge; the bridge is up while there is one).
+global websocket_clients = 0;
+
+# Called when the first WebSocket client came and when the last one went;
+# cluster.zeek tells the other nodes of a cluster.
+global websocket_bridge_changed: hook(up: bool);
 
 # Defined in bridge.zeek, which is loaded after this file.
 global stop_holding: function();
@@ -46,7 +82,12 @@ global stop_holding: function();
 @if ( Version::number >= 50000 )
 event zeek_init() &priority=5
 	{
-	if ( ! enabled || transport != TRANSPORT_WEBSOCKET )
+	if ( transport != TRANSPORT_WEBSOCKET || ! websocket_listen || ! websocket_listener() )
+		return;
+
+	# A standalone Zeek that forwards nothing has no use for the bridge; a
+	# cluster node listens for the other nodes too (and receives intel).
+	if ( ! enabled && ! Cluster::is_enabled() )
 		return;
 
 @if ( Version::number >= 70200 )
@@ -60,16 +101,36 @@ event zeek_init() &priority=5
 @if ( Version::number >= 70200 )
 event Cluster::websocket_client_added(endpoint: Cluster::EndpointInfo, subscriptions: string_vec)
 	{
-	if ( ! enabled || transport != TRANSPORT_WEBSOCKET )
+	if ( transport != TRANSPORT_WEBSOCKET || ! websocket_listener() )
 		return;
 
-	bridge_added();
-	stop_holding();
+	++websocket_clients;
+
+	if ( websocket_clients > 1 )
+		return;
+
+	if ( enabled )
+		{
+		bridge_added();
+		stop_holding();
+		}
+
+	hook websocket_bridge_changed(T);
 	}
 
 event Cluster::websocket_client_lost(endpoint: Cluster::EndpointInfo, code: count, reason: string)
 	{
-	if ( enabled && transport == TRANSPORT_WEBSOCKET )
+	if ( transport != TRANSPORT_WEBSOCKET || ! websocket_listener() || websocket_clients == 0 )
+		return;
+
+	--websocket_clients;
+
+	if ( websocket_clients > 0 )
+		return;
+
+	hook websocket_bridge_changed(F);
+
+	if ( enabled )
 		bridge_gone();
 	}
 @endif

@@ -1,0 +1,389 @@
+##! The WebSocket transport on a cluster (Zeek 7.2 and later). The bridge
+##! keeps one WebSocket connection, to one node
+##! (:zeek:see:`RedisBridge::websocket_node`, the manager by default). Every
+##! forwarding node publishes its records with :zeek:see:`Cluster::publish`;
+##! on a ZeroMQ cluster the WebSocket client's subscription is served by the
+##! cluster's XPUB/XSUB proxy, so that one connection receives each node's
+##! records once.
+##!
+##! Only the listening node sees the bridge come and go
+##! (:zeek:see:`Cluster::websocket_client_added` / ``_lost``). It tells the
+##! other nodes with :zeek:see:`RedisBridge::bridge_status` on
+##! :zeek:see:`RedisBridge::cluster_topic`, on every change and to each node
+##! that comes up (:zeek:see:`Cluster::node_up`). A node keeps its records
+##! in its backlog while the bridge is away, and a node reading a trace
+##! holds packet processing until the bridge is there, as with the Broker
+##! transport. When the listening node also inserts live intel, the first
+##! "bridge is up" waits for the bridge's intel replay (at most
+##! :zeek:see:`RedisBridge::intel_replay_timeout`): the manager hands the
+##! indicators to the workers before it lets them go, so they match from
+##! the first packet.
+##!
+##! Records published in the moment between the bridge's loss and a node
+##! hearing of it would be lost (ZeroMQ drops what no one subscribes to),
+##! and so would what the bridge held unwritten when it was killed. So each
+##! node keeps what it published until the bridge confirms it is written
+##! (a :zeek:see:`RedisBridge::drain` request every
+##! :zeek:see:`RedisBridge::confirm_interval`, answered by
+##! :zeek:see:`RedisBridge::drained`) and, when it hears that the bridge was
+##! lost, puts the unconfirmed records back in front of its backlog: they
+##! are sent again to the next bridge. Delivery is then at least once: a
+##! record written but not yet confirmed when the bridge went away is
+##! written twice.
+
+@load ./main
+@load ./logs
+@load ./websocket
+@load ./bridge
+
+module RedisBridge;
+
+export {
+	## Topic prefix on which the listening node of a cluster publishes
+	## :zeek:see:`RedisBridge::bridge_status` to the other nodes. Not
+	## under the bridge's subscription (``zeek/redis/``).
+	const cluster_topic = "zeek/redis-bridge/cluster/" &redef;
+
+	## How often a forwarding cluster node asks the bridge to confirm the
+	## records it published (TRANSPORT_WEBSOCKET). Each request is one
+	## small event; records are kept until confirmed. Zero: no
+	## confirmation and no resending (records published while the bridge
+	## goes away can be lost).
+	const confirm_interval = 1sec &redef;
+
+	## Most records a node keeps unconfirmed. Beyond it the oldest are
+	## let go (counted in a reporter warning): their batches were sent,
+	## only their confirmation is missing.
+	const max_unconfirmed = 100000 &redef;
+
+	## Sent by the listening node of a cluster to the others: whether the
+	## bridge is connected to it now.
+	##
+	## up: T when a WebSocket client is connected.
+	global bridge_status: event(up: bool);
+}
+
+@if ( Version::number >= 70200 )
+
+# Whether this node runs the cluster part: a cluster node on the WebSocket
+# transport (set in zeek_init).
+global cluster_ws = F;
+
+# --- Listening node ---
+
+# Whether the bridge is connected and the other nodes were told so.
+global told_up = F;
+
+# The bridge is connected but the first intel replay has not ended yet.
+global up_after_replay = F;
+
+global replay_wait_over: event();
+
+function tell(up: bool, t: string)
+	{
+	publish_event(t, bridge_status, up);
+	}
+
+function tell_all(up: bool)
+	{
+	told_up = up;
+	tell(up, cluster_topic);
+	}
+
+hook websocket_bridge_changed(up: bool)
+	{
+	if ( ! cluster_ws )
+		return;
+
+	if ( ! up )
+		{
+		up_after_replay = F;
+		tell_all(F);
+		return;
+		}
+
+	# intel.zeek holds for the replay on this node (replay_hold) until
+	# its marker (replay_done).
+	if ( replay_hold > 0secs && ! replay_done )
+		{
+		up_after_replay = T;
+		schedule replay_hold { RedisBridge::replay_wait_over() };
+		return;
+		}
+
+	tell_all(T);
+	}
+
+# Sent by the listening node to the proxy that relays its intel to the
+# workers; that proxy tells every node that the bridge is up.
+global status_relay: event(up: bool);
+
+function replay_over()
+	{
+	if ( ! up_after_replay )
+		return;
+
+	up_after_replay = F;
+	told_up = T;
+
+@ifdef ( Intel::insert )
+	# The manager hands new indicators to the workers through one proxy
+	# (base/frameworks/intel/cluster.zeek, the same round-robin key), so
+	# "up" sent along the same path reaches a worker after them.
+	local pt = Cluster::rr_topic(Cluster::proxy_pool, "intel_insert_rr_key");
+
+	if ( pt != "" )
+		{
+		publish_event(pt, status_relay, T);
+		return;
+		}
+@endif
+
+	tell_all(T);
+	}
+
+event replay_wait_over()
+	{
+	replay_over();
+	}
+
+@ifdef ( Intel::insert )
+event intel_replay_done(indicators: count) &priority=-10
+	{
+	# Queued behind the Intel::new_item events of the replayed
+	# indicators, whose handlers publish them to the workers.
+	event RedisBridge::replay_wait_over();
+	}
+@endif
+
+global status_changed: function(up: bool);
+
+event status_relay(up: bool)
+	{
+	if ( ! cluster_ws )
+		return;
+
+	publish_event(cluster_topic, bridge_status, up);
+	status_changed(up);
+	}
+
+# A node that comes up (or back) learns the state from us; its node topic
+# is subscribed once node_up is raised. After the Intel framework's handler,
+# which sends the indicators to a new worker the same way.
+event Cluster::node_up(name: string, id: string) &priority=-10
+	{
+	if ( cluster_ws && websocket_listener() )
+		tell(told_up, Cluster::node_topic(name));
+	}
+
+# --- Every forwarding node: records kept until confirmed ---
+
+type Unconfirmed: record {
+	path: string;
+	recs: vector of any;
+};
+
+# Batches published and not yet confirmed, oldest first.
+global unconfirmed: vector of Unconfirmed = vector();
+global unconfirmed_records = 0;
+
+# The outstanding confirmation request: its number and how many entries
+# of unconfirmed it covers.
+global confirm_seq = 0;
+global confirm_waiting = F;
+global confirm_covers = 0;
+global confirm_reply_topic = "";
+global let_go = 0;
+
+global confirm_tick: event();
+
+# Whether this node's trace is done: from then on what is left unconfirmed
+# is asked for at once (the flush and confirmation timers run on the
+# trace's clock, which stopped).
+global input_over = F;
+
+function confirming(): bool
+	{
+	return cluster_ws && enabled && confirm_interval > 0secs;
+	}
+
+hook batch_published(path: string, recs: vector of any)
+	{
+	if ( ! confirming() )
+		return;
+
+	unconfirmed += Unconfirmed($path=path, $recs=recs);
+	unconfirmed_records += |recs|;
+
+	while ( unconfirmed_records > max_unconfirmed && |unconfirmed| > 1 )
+		{
+		let_go += |unconfirmed[0]$recs|;
+		unconfirmed_records -= |unconfirmed[0]$recs|;
+		unconfirmed = unconfirmed[1:];
+
+		if ( confirm_covers > 0 )
+			--confirm_covers;
+		}
+	}
+
+function ask_confirmation()
+	{
+	if ( ! bridge_up || confirm_waiting || |unconfirmed| == 0 )
+		return;
+
+	++confirm_seq;
+	confirm_waiting = T;
+	confirm_covers = |unconfirmed|;
+	publish_event(topic, drain, confirm_seq, confirm_reply_topic, confirm_interval);
+	}
+
+event confirm_tick()
+	{
+	ask_confirmation();
+	schedule confirm_interval { RedisBridge::confirm_tick() };
+	}
+
+event drained(seq: count, written: count, spooled: count, unwritten: count)
+	{
+	if ( ! confirming() || ! confirm_waiting || seq != confirm_seq )
+		return;
+
+	confirm_waiting = F;
+
+	# The bridge's wait passed before all was written: ask again later.
+	if ( unwritten > 0 )
+		return;
+
+	for ( i in unconfirmed )
+		{
+		if ( i >= confirm_covers )
+			break;
+
+		unconfirmed_records -= |unconfirmed[i]$recs|;
+		}
+
+	unconfirmed = unconfirmed[confirm_covers:];
+	confirm_covers = 0;
+
+	if ( input_over )
+		ask_confirmation();
+	}
+
+# Puts the unconfirmed records back in front of their streams' backlog.
+function requeue_unconfirmed()
+	{
+	++confirm_seq;
+	confirm_waiting = F;
+	confirm_covers = 0;
+
+	if ( |unconfirmed| == 0 )
+		return;
+
+	local back: table[string] of vector of any;
+	local b: vector of any;
+
+	for ( i in unconfirmed )
+		{
+		local u = unconfirmed[i];
+
+		if ( u$path !in back )
+			back[u$path] = new_batch();
+
+		b = back[u$path];
+
+		for ( j in u$recs )
+			b[|b|] = u$recs[j];
+		}
+
+	for ( p in back )
+		{
+		if ( p !in streams )
+			next;
+
+		local s = streams[p];
+		b = back[p];
+
+		for ( j in s$batch )
+			b[|b|] = s$batch[j];
+
+		s$batch = b;
+		}
+
+	unconfirmed = vector();
+	unconfirmed_records = 0;
+
+	if ( let_go > 0 )
+		{
+		Reporter::warning(fmt("RedisBridge: %d unconfirmed records let go (RedisBridge::max_unconfirmed)", let_go));
+		let_go = 0;
+		}
+	}
+
+# The listening node puts its records back before bridge_gone().
+hook websocket_bridge_changed(up: bool) &priority=10
+	{
+	if ( ! up && confirming() )
+		requeue_unconfirmed();
+	}
+
+# --- Every other node: the listening node's news ---
+
+function status_changed(up: bool)
+	{
+	if ( websocket_listener() || ! enabled || up == bridge_up )
+		return;
+
+	if ( up )
+		{
+		bridge_added();
+		stop_holding();
+		return;
+		}
+
+	if ( confirming() )
+		requeue_unconfirmed();
+
+	bridge_gone();
+	}
+
+event bridge_status(up: bool)
+	{
+	if ( cluster_ws )
+		status_changed(up);
+	}
+
+# A trace's end: send and confirm what is pending now rather than at the
+# next flush tick (the trace's clock stops with it).
+event Pcap::file_done(path: string)
+	{
+	if ( ! cluster_ws || ! enabled )
+		return;
+
+	input_over = T;
+	flush_all();
+	ask_confirmation();
+	}
+
+# After main.zeek (enabled, this_node), after a ZeroMQ backend's
+# Cluster::init (priority 10), before bridge.zeek (priority 0).
+event zeek_init() &priority=5
+	{
+	cluster_ws = Cluster::is_enabled() && transport == TRANSPORT_WEBSOCKET;
+
+	if ( ! cluster_ws )
+		return;
+
+	if ( ! websocket_listener() )
+		subscribe_topic(cluster_topic);
+
+	if ( ! confirming() )
+		return;
+
+	# The trailing slash keeps node "a" from receiving the answers of
+	# node "ab".
+	confirm_reply_topic = fmt("zeek/redis/confirmed/%s/", this_node);
+	subscribe_topic(confirm_reply_topic);
+	schedule confirm_interval { RedisBridge::confirm_tick() };
+	}
+
+@endif
