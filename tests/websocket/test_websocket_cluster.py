@@ -9,8 +9,8 @@ Checks, on what is in Redis:
     manager, handed to the workers) is matched on a worker: intel.log's lines in Redis;
   - a worker's script operation (RedisBridge::put, then get with a reply) reaches Redis and
     the reply comes back to that worker;
-  - the bridge killed with SIGKILL while the proxy logs a numbered record every 20 ms, and
-    started again: every number arrives (duplicates counted and printed: delivery is at
+  - the bridge frozen (SIGSTOP) for a second and killed (SIGKILL) while the proxy logs a
+    numbered record every 20 ms, and started again: every number arrives (duplicates counted and printed: delivery is at
     least once across a bridge's loss).
 
 Run: /usr/bin/python3 tests/websocket/test_websocket_cluster.py   (env: see harness.py)
@@ -202,7 +202,11 @@ def main():
                     cluster.check_running()
                     return redis.xlen("zeek:zrbtick")
                 harness.wait_until(lambda: ticks_seen() >= 50 or None, 60, "50 zrbtick records")
-                bridge.proc.kill()  # SIGKILL: no goodbye, whatever it held unwritten is gone
+                # Frozen for a second, then SIGKILL: what Zeek sent meanwhile sits unread in
+                # the dead bridge's socket, and what it held unwritten is gone.
+                bridge.proc.send_signal(signal.SIGSTOP)
+                time.sleep(1.0)
+                bridge.proc.kill()
                 bridge.proc.wait(10)
                 killed_at = redis.xlen("zeek:zrbtick")
                 time.sleep(1.0)
@@ -226,6 +230,7 @@ def main():
                 # the bridge any more (not expected in Redis, counted below).
                 for name in ("worker-1", "worker-2", "proxy-1"):
                     cluster.stop(name)
+                time.sleep(1)  # what they logged on the way out reaches the bridge
                 manager_stop = time.time()
                 for name in ("manager", "logger-1"):
                     cluster.stop(name)
