@@ -56,11 +56,16 @@ export {
 	## only their confirmation is missing.
 	const max_unconfirmed = 100000 &redef;
 
-	## Sent by the listening node of a cluster to the others: whether the
-	## bridge is connected to it now.
+	## Sent by the listening node of a cluster to the others (and passed
+	## on by proxies): whether the bridge is connected to it.
 	##
 	## up: T when a WebSocket client is connected.
-	global bridge_status: event(up: bool);
+	##
+	## connection: the number of the bridge's connection to the listening
+	## node (1, 2, ... since it started). A node that sees a newer number
+	## while it takes the bridge for up missed the loss: it sends its
+	## schemas and unconfirmed records again.
+	global bridge_status: event(up: bool, connection: count);
 }
 
 @if ( Version::number >= 70200 )
@@ -69,25 +74,41 @@ export {
 # transport (set in zeek_init).
 global cluster_ws = F;
 
+# --- What a node knows of the bridge ---
+
+# The newest status this node knows, from the listening node or a proxy:
+# (connection, up) ordered as 2 * connection + (up ? 0 : 1), so that a
+# connection's loss is newer than its start and older than the next start.
+global status_up = F;
+global status_connection = 0;
+
+function status_order(up: bool, connection: count): count
+	{
+	return 2 * connection + (up ? 0 : 1);
+	}
+
+global status_changed: function(up: bool, connection: count);
+
+function tell(t: string)
+	{
+	publish_event(t, bridge_status, status_up, status_connection);
+	}
+
 # --- Listening node ---
 
-# Whether the bridge is connected and the other nodes were told so.
-global told_up = F;
+# The bridge's connections so far.
+global connections = 0;
 
 # The bridge is connected but the first intel replay has not ended yet.
 global up_after_replay = F;
 
 global replay_wait_over: event();
 
-function tell(up: bool, t: string)
-	{
-	publish_event(t, bridge_status, up);
-	}
-
 function tell_all(up: bool)
 	{
-	told_up = up;
-	tell(up, cluster_topic);
+	status_up = up;
+	status_connection = connections;
+	tell(cluster_topic);
 	}
 
 hook websocket_bridge_changed(up: bool)
@@ -102,6 +123,8 @@ hook websocket_bridge_changed(up: bool)
 		return;
 		}
 
+	++connections;
+
 	# intel.zeek holds for the replay on this node (replay_hold) until
 	# its marker (replay_done).
 	if ( replay_hold > 0secs && ! replay_done )
@@ -114,9 +137,11 @@ hook websocket_bridge_changed(up: bool)
 	tell_all(T);
 	}
 
+@ifdef ( Intel::insert )
 # Sent by the listening node to the proxy that relays its intel to the
 # workers; that proxy tells every node that the bridge is up.
-global status_relay: event(up: bool);
+global status_relay: event(up: bool, connection: count);
+@endif
 
 function replay_over()
 	{
@@ -124,7 +149,6 @@ function replay_over()
 		return;
 
 	up_after_replay = F;
-	told_up = T;
 
 @ifdef ( Intel::insert )
 	# The manager hands new indicators to the workers through one proxy
@@ -134,7 +158,9 @@ function replay_over()
 
 	if ( pt != "" )
 		{
-		publish_event(pt, status_relay, T);
+		status_up = T;
+		status_connection = connections;
+		publish_event(pt, status_relay, T, connections);
 		return;
 		}
 @endif
@@ -156,24 +182,29 @@ event intel_replay_done(indicators: count) &priority=-10
 	}
 @endif
 
-global status_changed: function(up: bool);
-
-event status_relay(up: bool)
+@ifdef ( Intel::insert )
+event status_relay(up: bool, connection: count)
 	{
 	if ( ! cluster_ws )
 		return;
 
-	publish_event(cluster_topic, bridge_status, up);
-	status_changed(up);
+	status_changed(up, connection);
+	tell(cluster_topic);
 	}
+@endif
 
-# A node that comes up (or back) learns the state from us; its node topic
-# is subscribed once node_up is raised. After the Intel framework's handler,
-# which sends the indicators to a new worker the same way.
+# A node that comes up (or back) learns the status from the listening node
+# and from every proxy that knows it (a node may peer with a proxy later
+# than with the manager, Broker backend). After the Intel framework's
+# handler, which sends the indicators to a new worker the same way.
 event Cluster::node_up(name: string, id: string) &priority=-10
 	{
-	if ( cluster_ws && websocket_listener() )
-		tell(told_up, Cluster::node_topic(name));
+	if ( ! cluster_ws )
+		return;
+
+	if ( websocket_listener() ||
+	     (Cluster::local_node_type() == Cluster::PROXY && status_connection > 0) )
+		tell(Cluster::node_topic(name));
 	}
 
 # --- Every forwarding node: records kept until confirmed ---
@@ -328,28 +359,39 @@ hook websocket_bridge_changed(up: bool) &priority=10
 
 # --- Every other node: the listening node's news ---
 
-function status_changed(up: bool)
+function status_changed(up: bool, connection: count)
 	{
-	if ( websocket_listener() || ! enabled || up == bridge_up )
+	if ( websocket_listener() ||
+	     status_order(up, connection) <= status_order(status_up, status_connection) )
 		return;
+
+	status_up = up;
+	status_connection = connection;
+
+	if ( ! enabled )
+		return;
+
+	# Down, or up on a newer connection while this node took the bridge
+	# for up (it missed the loss): the unconfirmed records go back first.
+	if ( bridge_up )
+		{
+		if ( confirming() )
+			requeue_unconfirmed();
+
+		bridge_gone();
+		}
 
 	if ( up )
 		{
 		bridge_added();
 		stop_holding();
-		return;
 		}
-
-	if ( confirming() )
-		requeue_unconfirmed();
-
-	bridge_gone();
 	}
 
-event bridge_status(up: bool)
+event bridge_status(up: bool, connection: count)
 	{
 	if ( cluster_ws )
-		status_changed(up);
+		status_changed(up, connection);
 	}
 
 # A trace's end: send and confirm what is pending now rather than at the

@@ -50,7 +50,7 @@ INTEL = [{"indicator": "208.80.152.3", "type": "ADDR", "meta": {"source": "zrb-c
 class Cluster:
     """The five Zeeks, each in a folder of its own under `scratch`."""
 
-    def __init__(self, zeek, scratch, ws_port):
+    def __init__(self, zeek, scratch, ws_port, backend):
         self.zeek = zeek
         self.scratch = scratch
         self.ws_port = ws_port
@@ -65,13 +65,18 @@ class Cluster:
         lines.append("};")
         with open(os.path.join(scratch, "cluster-layout.zeek"), "w") as f:
             f.write("\n".join(lines) + "\n")
-        # Loaded after the ZeroMQ backend (ws_cluster.zeek): its proxy on free ports.
-        with open(os.path.join(scratch, "ports.zeek"), "w") as f:
-            f.write(f'redef Cluster::Backend::ZeroMQ::listen_xpub_endpoint = "tcp://127.0.0.1:{xpub}";\n'
-                    f'redef Cluster::Backend::ZeroMQ::listen_xsub_endpoint = "tcp://127.0.0.1:{xsub}";\n'
-                    f'redef Cluster::Backend::ZeroMQ::connect_xsub_endpoint = "tcp://127.0.0.1:{xpub}";\n'
-                    f'redef Cluster::Backend::ZeroMQ::connect_xpub_endpoint = "tcp://127.0.0.1:{xsub}";\n'
-                    f"redef RedisBridge::websocket_port = {ws_port}/tcp;\n")
+        # The backend: ZeroMQ with its XPUB/XSUB proxy (in the manager) on free ports, or
+        # Broker (the nodes peer on their $p, without TLS).
+        with open(os.path.join(scratch, "backend.zeek"), "w") as f:
+            if backend == "zeromq":
+                f.write("@load frameworks/cluster/backend/zeromq/connect\n"
+                        f'redef Cluster::Backend::ZeroMQ::listen_xpub_endpoint = "tcp://127.0.0.1:{xpub}";\n'
+                        f'redef Cluster::Backend::ZeroMQ::listen_xsub_endpoint = "tcp://127.0.0.1:{xsub}";\n'
+                        f'redef Cluster::Backend::ZeroMQ::connect_xsub_endpoint = "tcp://127.0.0.1:{xpub}";\n'
+                        f'redef Cluster::Backend::ZeroMQ::connect_xpub_endpoint = "tcp://127.0.0.1:{xsub}";\n')
+            else:
+                f.write("redef Broker::disable_ssl = T;\n")
+            f.write(f"redef RedisBridge::websocket_port = {ws_port}/tcp;\n")
         self.env = dict(zeek.env)
         self.env["ZEEKPATH"] = scratch + ":" + self.env["ZEEKPATH"]
 
@@ -81,7 +86,7 @@ class Cluster:
         args = [os.path.join(self.zeek.prefix, "bin", "zeek")]
         if trace:
             args += ["-C", "-r", os.path.join(zeek_runner.zeek_root(), "traces", trace)]
-        args += [zeek_runner.scripts_dir(), os.path.join(HERE, "ws_cluster.zeek"), "ports.zeek",
+        args += [zeek_runner.scripts_dir(), os.path.join(HERE, "ws_cluster.zeek"), "backend.zeek",
                  f"RedisBridgeTest::ticks={TICKS}", "RedisBridgeTest::command_node=worker-2"]
         env = dict(self.env, CLUSTER_NODE=name)
         out = open(os.path.join(cwd, "zeek.out"), "wb")
@@ -150,15 +155,23 @@ def source_of(rec):
 
 
 def main():
+    backends = os.environ.get("ZRB_CLUSTER_BACKENDS", "zeromq,broker").split(",")
     zeek = zeek_runner.Zeek("8.0")
-    checks = Checks("websocket_cluster (Zeek 8.0.10, ZeroMQ)")
-    scratch = tempfile.mkdtemp(prefix="zrb-ws-cluster-")
+    try:
+        return max(run(zeek, backend) for backend in backends)
+    finally:
+        zeek.close()
+
+
+def run(zeek, backend):
+    checks = Checks(f"websocket_cluster (Zeek 8.0.10, {backend} backend)")
+    scratch = tempfile.mkdtemp(prefix=f"zrb-ws-cluster-{backend}-")
     started = time.monotonic()
     cluster = None
     summary = []
     try:
         ws_port = harness.free_port()
-        cluster = Cluster(zeek, scratch, ws_port)
+        cluster = Cluster(zeek, scratch, ws_port, backend)
         url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
         with RedisServer() as redis:
             # The bridge starts first (it retries until the manager listens); intel published
@@ -241,12 +254,15 @@ def main():
                         f.write(first_log)
                     with open(os.path.join(scratch, "bridge2.log"), "w") as f:
                         f.write(result.log)
-            compare(cluster, redis, checks, summary, manager_stop)
+            compare(cluster, redis, checks, summary, manager_stop, backend)
             reply = (cluster.file("worker-2", "reply.out") or "").strip()
             checks.check(reply == "RedisBridge::REPLY_STRING from worker-2",
                          f"worker-2's reply: {reply!r}")
             checks.check(redis.command("GET", "zeek:kv:zrb-cluster:key") == b"from worker-2",
                          "the key worker-2 put in Redis")
+            drains = [(harness.parse_counters(log) or {}).get("drain_requests", "?") for log in (first_log, result.log)]
+            summary.append(f"confirmation requests (RedisBridge::confirm_interval 1 s, 5 nodes): "
+                           f"{drains[0]} to the first bridge, {drains[1]} to the second")
             checks.check(result.exit_code == 0, f"bridge exit code {result.exit_code}")
             checks.check(not harness.rejected_lines(result.log) and not harness.rejected_lines(first_log),
                          f"no rejections: {harness.rejected_lines(first_log + result.log)[:3]}")
@@ -262,14 +278,19 @@ def main():
     finally:
         if cluster:
             cluster.kill_all()
-        zeek.close()
         if os.environ.get("ZRB_KEEP"):
             print(f"kept {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def compare(cluster, redis, checks, summary, manager_stop):
+# Under the Broker backend a node's log writes before it has peered with the logger never
+# reach the logger's files (the package sends them to the bridge all the same): on these
+# paths Redis may hold more than the logger.
+STARTUP_PATHS = {"broker", "cluster", "reporter", "packet_filter"}
+
+
+def compare(cluster, redis, checks, summary, manager_stop, backend):
     """The logger's JSON logs against Redis, per path."""
     logdir = os.path.join(cluster.scratch, "logger-1")
     paths = sorted(f[:-4] for f in os.listdir(logdir) if f.endswith(".log"))
@@ -302,6 +323,11 @@ def compare(cluster, redis, checks, summary, manager_stop):
         e_keys = collections.Counter(key_of(r) for r in expected)
         a_keys = collections.Counter(key_of(r) for r in actual)
         ok = e_keys == a_keys
+        if backend == "broker" and path in STARTUP_PATHS and not e_keys - a_keys:
+            if a_keys != e_keys:
+                summary.append(f"  {path}: {sum((a_keys - e_keys).values())} records in Redis "
+                               f"that the logger did not get (logged before the peering)")
+            ok = True
         checks.check(ok, f"{path}: logger {len(expected)} redis {len(actual)}; missing "
                          f"{list((e_keys - a_keys).elements())[:3]} extra {list((a_keys - e_keys).elements())[:3]}")
         if not ok and len(expected) + len(actual) < 40:

@@ -1,6 +1,7 @@
-# Every node of test_websocket_cluster.py's ZeroMQ cluster loads this (after
-# the cluster layout the test writes): the ZeroMQ backend, the package on the
-# WebSocket transport, and what the test watches on some nodes.
+# Every node of test_websocket_cluster.py's cluster loads this (after the
+# package; the test's backend.zeek, loaded next, picks the cluster backend):
+# the package on the WebSocket transport, and what the test watches on some
+# nodes.
 #  - the proxy writes RedisBridgeTest::ticks records of its own stream
 #    "zrbtick", one every RedisBridgeTest::tick_every, numbered 1..n, from
 #    when the test creates the file start-ticks in its folder; meanwhile the
@@ -8,7 +9,6 @@
 #  - a worker whose Cluster::node is RedisBridgeTest::command_node asks Redis
 #    for a key after its trace and writes the reply to reply.out.
 
-@load frameworks/cluster/backend/zeromq/connect
 @load frameworks/intel/seen
 
 module RedisBridgeTest;
