@@ -315,33 +315,13 @@ global periodic: hook();
 # (cluster.zeek keeps them until the bridge confirms them).
 global batch_published: hook(path: string, recs: vector of any);
 
-# Publishes an event to the bridge: Cluster::publish on Zeek 7.1 and later
-# (the only publish that works under a non-Broker cluster backend such as
-# ZeroMQ, and the same as Broker::publish under Broker), Broker::publish
-# before. Called like them: publish_event(topic, ev, args...). Set in the
-# first zeek_init handler below; a built-in function cannot initialise a
-# global on Zeek 3.2.
+# Publishes an event to the bridge, called like Broker::publish:
+# publish_event(topic, ev, args...). Broker::publish with the Broker
+# transport (a direct peering with the bridge, whatever the cluster
+# backend); Cluster::publish with the WebSocket transport on Zeek 7.1 and
+# later (the only publish that works under a non-Broker cluster backend
+# such as ZeroMQ). Set in websocket.zeek's first zeek_init handler.
 global publish_event: function(va_args: any): bool;
-
-# Subscribes this node to topic prefix *t* the same way (Cluster::subscribe
-# on 7.1 and later, Broker::subscribe before).
-function subscribe_topic(t: string): bool
-	{
-@if ( Version::number >= 70100 )
-	return Cluster::subscribe(t);
-@else
-	return Broker::subscribe(t);
-@endif
-	}
-
-event zeek_init() &priority=1000
-	{
-@if ( Version::number >= 70100 )
-	publish_event = Cluster::publish;
-@else
-	publish_event = Broker::publish;
-@endif
-	}
 
 event zeek_init() &priority=100
 	{

@@ -55,6 +55,31 @@ export {
 	const websocket_listen = T &redef;
 }
 
+# A built-in function cannot initialise a global on Zeek 3.2: set here.
+event zeek_init() &priority=1000
+	{
+@if ( Version::number >= 70100 )
+	if ( transport == TRANSPORT_WEBSOCKET )
+		{
+		publish_event = Cluster::publish;
+		return;
+		}
+@endif
+	publish_event = Broker::publish;
+	}
+
+# Subscribes this node to topic prefix *t* where the bridge's events arrive:
+# like publish_event, with Cluster::subscribe for the WebSocket transport
+# on 7.1 and later, else Broker::subscribe.
+function subscribe_topic(t: string): bool
+	{
+@if ( Version::number >= 70100 )
+	if ( transport == TRANSPORT_WEBSOCKET )
+		return Cluster::subscribe(t);
+@endif
+	return Broker::subscribe(t);
+	}
+
 # Whether this node is the one the bridge connects to: a standalone Zeek,
 # or the cluster node named by websocket_node (the manager by default).
 function websocket_listener(): bool
