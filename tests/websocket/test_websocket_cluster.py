@@ -3,8 +3,9 @@ reading traces; no zeekctl: a cluster layout and CLUSTER_NODE per node) with the
 the WebSocket transport, and ONE bridge connection, to the manager's WebSocket API.
 
 Checks, on what is in Redis:
-  - every node's records arrive exactly once: per log path, Redis holds as many records as
-    the logger's own JSON logs, and the same (uid, ts to the millisecond) where a path has uids;
+  - every node's records arrive exactly once: per log path, Redis holds the records of
+    the logger's own JSON logs, each once: every field equal except sets' order and what
+    protocol v1 cuts over WebSocket (times to the millisecond, reals to 6 decimals);
   - intel published on Redis before the cluster starts (bridge's snapshot, replayed to the
     manager, handed to the workers) is matched on a worker: intel.log's lines in Redis;
   - a worker's script operation (RedisBridge::put, then get with a reply) reaches Redis and
@@ -139,9 +140,27 @@ def listening(port):
 
 
 def key_of(rec):
-    """What identifies a record across Zeek's file and Redis on protocol v1 (which cuts times
-    to milliseconds): its uid, file id or, for records without either, its path's count."""
-    return rec.get("uid") or rec.get("fuid") or rec.get("id") and json.dumps(rec["id"]) or ""
+    """A record as protocol v1 over WebSocket keeps it exactly: every field but the numbers
+    with a fraction (times cut to milliseconds, reals to 6 decimals; checked by
+    floats_match), arrays in sorted order (sets may differ in order only)."""
+    return json.dumps({k: sorted(v, key=json.dumps) if isinstance(v, list) else v
+                       for k, v in rec.items() if not isinstance(v, float)}, sort_keys=True)
+
+
+def floats_match(expected, actual):
+    """Records with the same key_of: their fractional numbers, paired in sorted order, differ
+    by at most a millisecond. Returns the number of records that do not."""
+    def floats(recs):
+        groups = collections.defaultdict(list)
+        for r in recs:
+            groups[key_of(r)].append(tuple(v for _, v in sorted(r.items()) if isinstance(v, float)))
+        return {k: sorted(v) for k, v in groups.items()}
+    e, a = floats(expected), floats(actual)
+    bad = 0
+    for k in e:
+        for fe, fa in zip(e[k], a.get(k, [])):
+            bad += any(abs(x - y) > 0.0011 for x, y in zip(fe, fa)) or len(fe) != len(fa)
+    return bad
 
 
 def source_of(rec):
@@ -322,13 +341,13 @@ def compare(cluster, redis, checks, summary, manager_stop, backend):
             continue
         e_keys = collections.Counter(key_of(r) for r in expected)
         a_keys = collections.Counter(key_of(r) for r in actual)
-        ok = e_keys == a_keys
-        if backend == "broker" and path in STARTUP_PATHS and not e_keys - a_keys:
-            if a_keys != e_keys:
-                summary.append(f"  {path}: {sum((a_keys - e_keys).values())} records in Redis "
-                               f"that the logger did not get (logged before the peering)")
+        differing = floats_match(expected, actual) if e_keys == a_keys else 0
+        ok = e_keys == a_keys and differing == 0
+        if backend == "broker" and path in STARTUP_PATHS and a_keys != e_keys and not e_keys - a_keys:
+            summary.append(f"  {path}: {sum((a_keys - e_keys).values())} records in Redis "
+                           f"that the logger did not get (logged before the peering)")
             ok = True
-        checks.check(ok, f"{path}: logger {len(expected)} redis {len(actual)}; missing "
+        checks.check(ok, f"{path}: logger {len(expected)} redis {len(actual)}; {differing} differ in times or reals; missing "
                          f"{list((e_keys - a_keys).elements())[:3]} extra {list((a_keys - e_keys).elements())[:3]}")
         if not ok and len(expected) + len(actual) < 40:
             print(f"{path} logger:\n  " + "\n  ".join(map(json.dumps, expected)))
