@@ -14,6 +14,9 @@ Checks, on what is in Redis:
     numbered record every 20 ms, and started again: every number arrives (duplicates counted and printed: delivery is at
     least once across a bridge's loss).
 
+Runs with the ZeroMQ backend, then with the Broker backend (ZRB_CLUSTER_BACKENDS=zeromq,broker),
+each about 17 s; ZRB_KEEP=1 keeps the scratch folder (node folders, logs, bridge logs).
+
 Run: /usr/bin/python3 tests/websocket/test_websocket_cluster.py   (env: see harness.py)
 """
 
