@@ -84,14 +84,16 @@ class Cluster:
         self.env = dict(zeek.env)
         self.env["ZEEKPATH"] = scratch + ":" + self.env["ZEEKPATH"]
 
-    def start(self, name, trace):
+    def start(self, name, trace, extra=()):
+        """Starts node `name`, reading `trace` (a name in shared/zeek/traces or a path) if
+        given, with `extra` command-line redefs."""
         cwd = os.path.join(self.scratch, name)
         os.makedirs(cwd, exist_ok=True)
         args = [os.path.join(self.zeek.prefix, "bin", "zeek")]
         if trace:
             args += ["-C", "-r", os.path.join(zeek_runner.zeek_root(), "traces", trace)]
         args += [zeek_runner.scripts_dir(), os.path.join(HERE, "ws_cluster.zeek"), "backend.zeek",
-                 f"RedisBridgeTest::ticks={TICKS}", "RedisBridgeTest::command_node=worker-2"]
+                 f"RedisBridgeTest::ticks={TICKS}", "RedisBridgeTest::command_node=worker-2", *extra]
         env = dict(self.env, CLUSTER_NODE=name)
         out = open(os.path.join(cwd, "zeek.out"), "wb")
         self.procs[name] = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
