@@ -151,8 +151,12 @@ export {
 	## Zeek. The bridge keeps one schema per (node, path).
 	const node_name = "" &redef;
 
-	## Version of the bridge protocol these scripts speak.
+	## Version of the bridge protocol these scripts speak over Broker.
 	const protocol_version = 1;
+
+	## Version of the bridge protocol over the WebSocket transport: its
+	## batches are :zeek:see:`RedisBridge::log_batch2` events.
+	const protocol_version_exact = 2;
 
 	## One column of a log line, as sent in a schema.
 	type Column: record {
@@ -192,6 +196,22 @@ export {
 	##
 	## records: the records.
 	global log_batch: event(node: string, path: string, records: vector of any);
+
+	## Protocol version 2 (the WebSocket transport): as
+	## :zeek:see:`RedisBridge::log_batch`, plus Zeek's own JSON text of
+	## the records, from which the bridge takes the exact digits of
+	## doubles and times (the WebSocket API cuts them).
+	##
+	## node: the sending node.
+	##
+	## path: the log path.
+	##
+	## records: the records.
+	##
+	## text: ``to_json(records, T, /^-/)``: a JSON array, one object per
+	## record (``&log`` fields only, field names unchanged).
+	global log_batch2: event(node: string, path: string, records: vector of any,
+	                         text: string);
 
 	## Takes one log record of stream *id* for forwarding. Called for
 	## every log write by the interception in ``intercept.zeek``; a

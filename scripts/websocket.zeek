@@ -12,6 +12,7 @@
 ##! again, backlog published, a held trace continued).
 
 @load ./main
+@load ./logs
 
 module RedisBridge;
 
@@ -100,6 +101,31 @@ global websocket_clients = 0;
 # Called when the first WebSocket client came and when the last one went;
 # cluster.zeek tells the other nodes of a cluster.
 global websocket_bridge_changed: hook(up: bool);
+
+@if ( Version::number >= 50000 )
+# Protocol 2: the records as typed values (exact for every type but double
+# and time over this transport) and, in one built-in call per batch, Zeek's
+# own JSON text of them, whose doubles and times are exact. /^-/ matches no
+# field name, so to_json keeps names as they are (its default drops a
+# leading "_").
+function send_batch_v2(path: string, recs: vector of any): bool
+	{
+@if ( Version::number >= 70100 )
+	return Cluster::publish(topic, log_batch2, this_node, path, recs, to_json(recs, T, /^-/));
+@else
+	return Broker::publish(topic, log_batch2, this_node, path, recs, to_json(recs, T, /^-/));
+@endif
+	}
+
+event zeek_init() &priority=1000
+	{
+	if ( transport != TRANSPORT_WEBSOCKET )
+		return;
+
+	wire_version = protocol_version_exact;
+	send_batch = send_batch_v2;
+	}
+@endif
 
 # Defined in bridge.zeek, which is loaded after this file.
 global stop_holding: function();

@@ -3,9 +3,9 @@ reading traces; no zeekctl: a cluster layout and CLUSTER_NODE per node) with the
 the WebSocket transport, and ONE bridge connection, to the manager's WebSocket API.
 
 Checks, on what is in Redis:
-  - every node's records arrive exactly once: per log path, Redis holds the records of
-    the logger's own JSON logs, each once: every field equal except sets' order and what
-    protocol v1 cuts over WebSocket (times to the millisecond, reals to 6 decimals);
+  - every node's records arrive exactly once: per log path, Redis holds the lines of the
+    logger's own JSON logs, each once, byte-identical or differing in set order only
+    (protocol v2 over WebSocket is exact);
   - intel published on Redis before the cluster starts (bridge's snapshot, replayed to the
     manager, handed to the workers) is matched on a worker: intel.log's lines in Redis;
   - a worker's script operation (RedisBridge::put, then get with a reply) reaches Redis and
@@ -46,6 +46,7 @@ NODES = [  # name, type, trace
     ("worker-1", "WORKER", "wikipedia.pcap"),
     ("worker-2", "WORKER", "http_bro.org.pcap"),
 ]
+SET_FIELDS = os.path.join(HERE, "..", "zeek", "set_fields.zeek")
 TICKS = 250  # the proxy's numbered records, one every 20 ms: 5 s
 INTEL = [{"indicator": "208.80.152.3", "type": "ADDR", "meta": {"source": "zrb-cluster"}},
          {"indicator": "meta.wikimedia.org", "type": "DOMAIN", "meta": {"source": "zrb-cluster"}}]
@@ -145,27 +146,35 @@ def listening(port):
 
 
 def key_of(rec):
-    """A record as protocol v1 over WebSocket keeps it exactly: every field but the numbers
-    with a fraction (times cut to milliseconds, reals to 6 decimals; checked by
-    floats_match), arrays in sorted order (sets may differ in order only)."""
+    """A parsed record with the members of its arrays sorted: lines equal up to set order
+    have the same key (same_but_set_order then checks that only sets differ)."""
     return json.dumps({k: sorted(v, key=json.dumps) if isinstance(v, list) else v
-                       for k, v in rec.items() if not isinstance(v, float)}, sort_keys=True)
+                       for k, v in rec.items()}, sort_keys=True)
 
 
-def floats_match(expected, actual):
-    """Records with the same key_of: their fractional numbers, paired in sorted order, differ
-    by at most a millisecond. Returns the number of records that do not."""
-    def floats(recs):
-        groups = collections.defaultdict(list)
-        for r in recs:
-            groups[key_of(r)].append(tuple(v for _, v in sorted(r.items()) if isinstance(v, float)))
-        return {k: sorted(v) for k, v in groups.items()}
-    e, a = floats(expected), floats(actual)
-    bad = 0
-    for k in e:
-        for fe, fa in zip(e[k], a.get(k, [])):
-            bad += any(abs(x - y) > 0.0011 for x, y in zip(fe, fa)) or len(fe) != len(fa)
-    return bad
+def match_lines(expected, actual, set_fields):
+    """Zeek's lines against Redis's, in any order (the logger and the bridge each see the
+    nodes' records interleaved their own way): (identical, set-order only, missing lines,
+    extra lines). Protocol v2: every other difference is a missing plus an extra line."""
+    left = collections.Counter(expected)
+    right = collections.Counter(actual)
+    both = left & right
+    identical = sum(both.values())
+    left, right = left - both, right - both
+    by_key = collections.defaultdict(list)
+    for line in right.elements():
+        by_key[key_of(json.loads(line))].append(line)
+    set_order, missing = 0, []
+    for line in left.elements():
+        candidates = by_key.get(key_of(json.loads(line)), [])
+        found = next((a for a in candidates if harness.same_but_set_order(line, a, set_fields)), None)
+        if found is None:
+            missing.append(line)
+        else:
+            candidates.remove(found)
+            set_order += 1
+    extra = [a for lines in by_key.values() for a in lines]
+    return identical, set_order, missing, extra
 
 
 def source_of(rec):
@@ -211,7 +220,8 @@ def run(zeek, backend):
                 except TestError as e:
                     raise TestError(f"{e}\nbridge log:\n{harness.tail(bridge.log())}") from None
                 for name, _, trace in NODES:
-                    cluster.start(name, trace)
+                    # The logger says which columns are sets (set_fields.txt).
+                    cluster.start(name, trace, [SET_FIELDS] if name == "logger-1" else [])
                 harness.wait_until(lambda: (cluster.check_running(), listening(ws_port))[1], 60,
                                    "the manager's WebSocket API")
                 harness.wait_until(lambda: "websocket: connected to" in bridge.log() or None, 30,
@@ -315,48 +325,53 @@ STARTUP_PATHS = {"broker", "cluster", "reporter", "packet_filter"}
 
 
 def compare(cluster, redis, checks, summary, manager_stop, backend):
-    """The logger's JSON logs against Redis, per path."""
+    """The logger's JSON logs against Redis, per path: the same lines, byte for byte or up to
+    the order of set members; lines logged (wall clock) after the manager was told to stop
+    are not expected."""
     logdir = os.path.join(cluster.scratch, "logger-1")
+    set_fields = {}
+    for line in (cluster.file("logger-1", "set_fields.txt") or "").splitlines():
+        p, _, field = line.partition(" ")
+        set_fields.setdefault(p, set()).add(field)
     paths = sorted(f[:-4] for f in os.listdir(logdir) if f.endswith(".log"))
     redis_paths = sorted(k.decode()[5:] for k in redis.keys("zeek:*")
                          if redis.command("TYPE", k) == b"stream")
-    summary.append("path: logger-file redis  (per node in Redis)")
+    summary.append("path: logger-file redis identical set-order  (per node in Redis)")
     for path in sorted(set(paths) | set(redis_paths)):
         if path.startswith("intel:"):
             continue
-        expected = [json.loads(l) for l in zeek_runner.read_log_lines(os.path.join(logdir, path + ".log"))]
-        late = [r for r in expected if isinstance(r.get("ts"), float) and r["ts"] >= manager_stop]
-        expected = [r for r in expected if r not in late]
+        expected = zeek_runner.read_log_lines(os.path.join(logdir, path + ".log"))
+        late = [l for l in expected if isinstance(json.loads(l).get("ts"), float)
+                and json.loads(l)["ts"] >= manager_stop]
+        expected = [l for l in expected if l not in late]
         if late:
-            summary.append(f"  {path}: {len(late)} records logged after the manager's SIGTERM, "
-                           f"not expected: {[r.get('message', '') for r in late]}")
-        actual = [json.loads(e) for e in redis.stream_json("zeek:" + path)] if path in redis_paths else []
-        nodes = collections.Counter(r.get("node") or r.get("seen.node") or source_of(r) for r in actual)
-        summary.append(f"  {path}: {len(expected)} {len(actual)}  {dict(sorted(nodes.items()))}")
+            summary.append(f"  {path}: {len(late)} lines logged after the manager's SIGTERM, "
+                           f"not expected: {[json.loads(l).get('message', '') for l in late]}")
+        actual = redis.stream_json("zeek:" + path) if path in redis_paths else []
+        records = [json.loads(a) for a in actual]
+        nodes = collections.Counter(r.get("node") or r.get("seen.node") or source_of(r) for r in records)
         if path == "intel":
-            seen = collections.Counter(r.get("seen.node") for r in actual)
-            checks.check(len(actual) == 9 and seen == {"worker-1": 9},
+            seen = collections.Counter(r.get("seen.node") for r in records)
+            checks.check(len(records) == 9 and seen == {"worker-1": 9},
                          f"intel.log in Redis: 9 matches on worker-1 expected, got {dict(seen)}")
         if path == "zrbtick":
-            got = collections.Counter(r["n"] for r in actual)
+            summary.append(f"  {path}: {len(expected)} {len(actual)}  {dict(sorted(nodes.items()))}")
+            got = collections.Counter(r["n"] for r in records)
             missing = [n for n in range(1, TICKS + 1) if n not in got]
             dups = sum(c - 1 for c in got.values())
             summary.append(f"  zrbtick: {len(got)} distinct of {TICKS}, {dups} sent twice")
             checks.check(not missing, f"zrbtick numbers missing in Redis: {missing[:10]}")
             continue
-        e_keys = collections.Counter(key_of(r) for r in expected)
-        a_keys = collections.Counter(key_of(r) for r in actual)
-        differing = floats_match(expected, actual) if e_keys == a_keys else 0
-        ok = e_keys == a_keys and differing == 0
-        if backend == "broker" and path in STARTUP_PATHS and a_keys != e_keys and not e_keys - a_keys:
-            summary.append(f"  {path}: {sum((a_keys - e_keys).values())} records in Redis "
-                           f"that the logger did not get (logged before the peering)")
+        identical, set_order, missing, extra = match_lines(expected, actual, set_fields.get(path, set()))
+        summary.append(f"  {path}: {len(expected)} {len(actual)} {identical} {set_order}  "
+                       f"{dict(sorted(nodes.items()))}")
+        ok = not missing and not extra
+        if backend == "broker" and path in STARTUP_PATHS and extra and not missing:
+            summary.append(f"  {path}: {len(extra)} lines in Redis that the logger did not get "
+                           f"(logged before the peering)")
             ok = True
-        checks.check(ok, f"{path}: logger {len(expected)} redis {len(actual)}; {differing} differ in times or reals; missing "
-                         f"{list((e_keys - a_keys).elements())[:3]} extra {list((a_keys - e_keys).elements())[:3]}")
-        if not ok and len(expected) + len(actual) < 40:
-            print(f"{path} logger:\n  " + "\n  ".join(map(json.dumps, expected)))
-            print(f"{path} redis:\n  " + "\n  ".join(map(json.dumps, actual)))
+        checks.check(ok, f"{path}: logger {len(expected)} redis {len(actual)} identical {identical} "
+                         f"set-order {set_order}; missing {missing[:2]} extra {extra[:2]}")
 
 
 if __name__ == "__main__":
