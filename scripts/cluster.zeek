@@ -382,10 +382,7 @@ function status_changed(up: bool, connection: count)
 		}
 
 	if ( up )
-		{
-		bridge_added();
-		stop_holding();
-		}
+		bridge_ready();
 	}
 
 event bridge_status(up: bool, connection: count)
@@ -393,6 +390,51 @@ event bridge_status(up: bool, connection: count)
 	if ( cluster_ws )
 		status_changed(up, connection);
 	}
+
+# --- ZeroMQ: publish only once this node's XPUB socket knows the bridge ---
+# A ZeroMQ publisher drops what no subscriber it knows of wants, and the
+# bridge's subscription reaches each node's XPUB socket through the proxy
+# some time after the bridge's ack (slow joiner): the first batch after the
+# bridge connected was lost so. Needs the ZeroMQ backend's script loaded
+# before this one (its subscription event).
+
+@ifdef ( Cluster::Backend::ZeroMQ::subscription )
+# Whether this node's XPUB socket has the bridge's subscription (a prefix
+# of the logs topic) now.
+global bridge_subscribed = F;
+
+# Told that the bridge is up, waiting for its subscription.
+global ready_pending = F;
+
+function bridge_ready_zeromq()
+	{
+	if ( ! bridge_subscribed )
+		{
+		ready_pending = T;
+		return;
+		}
+
+	ready_pending = F;
+	bridge_ready_direct();
+	}
+
+event Cluster::Backend::ZeroMQ::subscription(t: string)
+	{
+	if ( ! cluster_ws || sub_bytes(topic, 1, |t|) != t )
+		return;
+
+	bridge_subscribed = T;
+
+	if ( ready_pending && (websocket_listener() ? websocket_clients > 0 : status_up) )
+		bridge_ready_zeromq();
+	}
+
+event Cluster::Backend::ZeroMQ::unsubscription(t: string)
+	{
+	if ( cluster_ws && sub_bytes(topic, 1, |t|) == t )
+		bridge_subscribed = F;
+	}
+@endif
 
 # A trace's end: send and confirm what is pending now rather than at the
 # next flush tick (the trace's clock stops with it).
@@ -414,6 +456,14 @@ event zeek_init() &priority=5
 
 	if ( ! cluster_ws )
 		return;
+
+@ifdef ( Cluster::Backend::ZeroMQ::subscription )
+	if ( Cluster::backend == Cluster::CLUSTER_BACKEND_ZEROMQ )
+		bridge_ready = bridge_ready_zeromq;
+@else
+	if ( Cluster::backend == Cluster::CLUSTER_BACKEND_ZEROMQ )
+		Reporter::warning("RedisBridge: the ZeroMQ backend was loaded after the package: a node cannot see the bridge's subscription and may lose its first batch after the bridge connects; load frameworks/cluster/backend/zeromq before zeek-redis-bridge");
+@endif
 
 	if ( ! websocket_listener() )
 		subscribe_topic(cluster_topic);

@@ -98,6 +98,21 @@ function websocket_listener(): bool
 # bridge; the bridge is up while there is one).
 global websocket_clients = 0;
 
+# Defined in bridge.zeek, which is loaded after this file.
+global stop_holding: function();
+
+# Takes the bridge for up: sends schemas and backlog, ends a hold.
+# cluster.zeek replaces it on a ZeroMQ cluster, where it waits until this
+# node's own XPUB socket has seen the bridge's subscription (a node drops
+# what it publishes before that: ZeroMQ's slow joiner).
+function bridge_ready_direct()
+	{
+	bridge_added();
+	stop_holding();
+	}
+
+global bridge_ready: function() = bridge_ready_direct;
+
 # Called when the first WebSocket client came and when the last one went;
 # cluster.zeek tells the other nodes of a cluster.
 global websocket_bridge_changed: hook(up: bool);
@@ -127,8 +142,6 @@ event zeek_init() &priority=1000
 	}
 @endif
 
-# Defined in bridge.zeek, which is loaded after this file.
-global stop_holding: function();
 
 @if ( Version::number >= 50000 )
 event zeek_init() &priority=5
@@ -161,10 +174,7 @@ event Cluster::websocket_client_added(endpoint: Cluster::EndpointInfo, subscript
 		return;
 
 	if ( enabled )
-		{
-		bridge_added();
-		stop_holding();
-		}
+		bridge_ready();
 
 	hook websocket_bridge_changed(T);
 	}

@@ -70,8 +70,8 @@ class Cluster:
         lines.append("};")
         with open(os.path.join(scratch, "cluster-layout.zeek"), "w") as f:
             f.write("\n".join(lines) + "\n")
-        # The backend: ZeroMQ with its XPUB/XSUB proxy (in the manager) on free ports, or
-        # Broker (the nodes peer on their $p, without TLS).
+        # The backend, loaded before the package: ZeroMQ with its XPUB/XSUB proxy (in the
+        # manager) on free ports, or Broker (the nodes peer on their $p, without TLS).
         with open(os.path.join(scratch, "backend.zeek"), "w") as f:
             if backend == "zeromq":
                 f.write("@load frameworks/cluster/backend/zeromq/connect\n"
@@ -81,6 +81,7 @@ class Cluster:
                         f'redef Cluster::Backend::ZeroMQ::connect_xpub_endpoint = "tcp://127.0.0.1:{xsub}";\n')
             else:
                 f.write("redef Broker::disable_ssl = T;\n")
+        with open(os.path.join(scratch, "port.zeek"), "w") as f:
             f.write(f"redef RedisBridge::websocket_port = {ws_port}/tcp;\n")
         self.env = dict(zeek.env)
         self.env["ZEEKPATH"] = scratch + ":" + self.env["ZEEKPATH"]
@@ -93,7 +94,7 @@ class Cluster:
         args = [os.path.join(self.zeek.prefix, "bin", "zeek")]
         if trace:
             args += ["-C", "-r", os.path.join(zeek_runner.zeek_root(), "traces", trace)]
-        args += [zeek_runner.scripts_dir(), os.path.join(HERE, "ws_cluster.zeek"), "backend.zeek",
+        args += ["backend.zeek", zeek_runner.scripts_dir(), os.path.join(HERE, "ws_cluster.zeek"), "port.zeek",
                  f"RedisBridgeTest::ticks={TICKS}", "RedisBridgeTest::command_node=worker-2", *extra]
         env = dict(self.env, CLUSTER_NODE=name)
         out = open(os.path.join(cwd, "zeek.out"), "wb")

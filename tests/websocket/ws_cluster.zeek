@@ -1,5 +1,5 @@
 # Every node of test_websocket_cluster.py's cluster loads this (after the
-# package; the test's backend.zeek, loaded next, picks the cluster backend):
+# test's backend.zeek, which picks the cluster backend, and the package):
 # the package on the WebSocket transport, and what the test watches on some
 # nodes.
 #  - the proxy writes RedisBridgeTest::ticks records of its own stream
