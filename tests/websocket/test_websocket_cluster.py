@@ -237,6 +237,11 @@ def run(zeek, backend):
                 harness.wait_until(lambda: cluster.file("worker-2", "reply.out") or None, 60,
                                    "worker-2's reply.out")
                 harness.wait_until(lambda: total() > 100 or None, 60, "the workers' records")
+                # Each worker says when the bridge confirmed its trace's records; until then
+                # the bridge's loss would make it send them again (at least once).
+                for name in ("worker-1", "worker-2"):
+                    harness.wait_until(lambda: "confirmed every record" in cluster.output(name) or None,
+                                       60, f"{name}'s confirmation")
                 try:
                     harness.wait_for_progress(total, lambda n: False, "", stall=3, timeout=20)
                 except TestError:
