@@ -15,7 +15,7 @@ Checks, on what is in Redis:
     least once across a bridge's loss).
 
 Runs with the ZeroMQ backend, then with the Broker backend (ZRB_CLUSTER_BACKENDS=zeromq,broker),
-each about 17 s; ZRB_KEEP=1 keeps the scratch folder (node folders, logs, bridge logs).
+each 17 to 30 s; ZRB_KEEP=1 keeps the scratch folder (node folders, logs, bridge logs).
 
 Run: /usr/bin/python3 tests/websocket/test_websocket_cluster.py   (env: see harness.py)
 """
