@@ -19,3 +19,7 @@
 @ifdef ( Intel::insert )
 @load ./intel
 @endif
+
+# The WebSocket transport on a cluster: after intel.zeek, whose replay the
+# listening node waits for.
+@load ./cluster

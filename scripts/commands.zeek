@@ -213,7 +213,7 @@ global last_request_id = 0;
 # After main.zeek's zeek_init (priority 100, sets this_node) and before
 # bridge.zeek peers (priority 0), so the subscription goes out with the
 # peering.
-event zeek_init() &priority=10
+event zeek_init() &priority=5
 	{
 	replies_to = reply_topic != "" ? reply_topic : fmt("zeek/redis/replies/%s/", this_node);
 
@@ -235,85 +235,85 @@ function reply_to(id: count): string
 
 function put(key: string, value: string, ttl: interval, cond: SetCondition, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_set, key, value, ttl, cond, id, reply_to(id));
+	return publish_event(commands_topic, op_set, key, value, ttl, cond, id, reply_to(id));
 	}
 
 function get(key: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_get, key, id, reply_to(id));
+	return publish_event(commands_topic, op_get, key, id, reply_to(id));
 	}
 
 function del(key: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_del, key, id, reply_to(id));
+	return publish_event(commands_topic, op_del, key, id, reply_to(id));
 	}
 
 function expire(key: string, ttl: interval, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_expire, key, ttl, id, reply_to(id));
+	return publish_event(commands_topic, op_expire, key, ttl, id, reply_to(id));
 	}
 
 function incrby(key: string, by: int, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_incrby, key, by, id, reply_to(id));
+	return publish_event(commands_topic, op_incrby, key, by, id, reply_to(id));
 	}
 
 function hset(key: string, field: string, value: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_hset, key, field, value, id, reply_to(id));
+	return publish_event(commands_topic, op_hset, key, field, value, id, reply_to(id));
 	}
 
 function hincrby(key: string, field: string, by: int, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_hincrby, key, field, by, id, reply_to(id));
+	return publish_event(commands_topic, op_hincrby, key, field, by, id, reply_to(id));
 	}
 
 function hget(key: string, field: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_hget, key, field, id, reply_to(id));
+	return publish_event(commands_topic, op_hget, key, field, id, reply_to(id));
 	}
 
 function hdel(key: string, field: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_hdel, key, field, id, reply_to(id));
+	return publish_event(commands_topic, op_hdel, key, field, id, reply_to(id));
 	}
 
 function sadd(key: string, member: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_sadd, key, member, id, reply_to(id));
+	return publish_event(commands_topic, op_sadd, key, member, id, reply_to(id));
 	}
 
 function srem(key: string, member: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_srem, key, member, id, reply_to(id));
+	return publish_event(commands_topic, op_srem, key, member, id, reply_to(id));
 	}
 
 function sismember(key: string, member: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_sismember, key, member, id, reply_to(id));
+	return publish_event(commands_topic, op_sismember, key, member, id, reply_to(id));
 	}
 
 function zincrby(key: string, member: string, by: double, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_zincrby, key, member, by, id, reply_to(id));
+	return publish_event(commands_topic, op_zincrby, key, member, by, id, reply_to(id));
 	}
 
 function pfadd(key: string, element: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_pfadd, key, element, id, reply_to(id));
+	return publish_event(commands_topic, op_pfadd, key, element, id, reply_to(id));
 	}
 
 function pfcount(key: string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_pfcount, key, id, reply_to(id));
+	return publish_event(commands_topic, op_pfcount, key, id, reply_to(id));
 	}
 
 function lpush(key: string, value: string, max_len: count, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_lpush, key, value, max_len, id, reply_to(id));
+	return publish_event(commands_topic, op_lpush, key, value, max_len, id, reply_to(id));
 	}
 
 function command(args: vector of string, id: count): bool
 	{
-	return Broker::publish(commands_topic, op_command, args, id, reply_to(id));
+	return publish_event(commands_topic, op_command, args, id, reply_to(id));
 	}

@@ -76,7 +76,7 @@ function ask_bridge()
 	++drain_seq;
 	drain_covers = published_records;
 	drain_waiting = T;
-	Broker::publish(topic, drain, drain_seq, drained_topic, wait);
+	publish_event(topic, drain, drain_seq, drained_topic, wait);
 	}
 
 function check_end()
@@ -151,7 +151,7 @@ event drained(seq: count, written: count, spooled: count, unwritten: count)
 		check_end();
 	}
 
-event zeek_init() &priority=10
+event zeek_init() &priority=5
 	{
 	if ( ! may_end_run() )
 		return;
@@ -160,7 +160,7 @@ event zeek_init() &priority=10
 	# with the peering. The trailing slash keeps node "a" from receiving
 	# the answers of node "ab".
 	drained_topic = fmt("zeek/redis/drained/%s/", this_node);
-	Broker::subscribe(drained_topic);
+	subscribe_topic(drained_topic);
 	}
 
 global script_only_check: event();

@@ -237,7 +237,7 @@ event intel_expire(indicator: string, indicator_type: Intel::Type, source: strin
 	remove_item(indicator, indicator_type, source);
 	}
 
-event zeek_init() &priority=10
+event zeek_init() &priority=5
 	{
 	local nt = Cluster::local_node_type();
 

@@ -116,10 +116,21 @@ function state_of(path: string, cols: vector of Column): StreamState
 	return streams[path];
 	}
 
+# How schemas and batches go out: protocol 1 over Broker here;
+# websocket.zeek switches to protocol 2 for the WebSocket transport.
+global wire_version = protocol_version;
+
+function send_batch_v1(path: string, recs: vector of any): bool
+	{
+	return Broker::publish(topic, log_batch, this_node, path, recs);
+	}
+
+global send_batch: function(path: string, recs: vector of any): bool = send_batch_v1;
+
 function announce(s: StreamState)
 	{
-	Broker::publish(topic, log_schema, protocol_version, Version::number,
-	                this_node, s$path, s$columns);
+	publish_event(topic, log_schema, wire_version, Version::number,
+	              this_node, s$path, s$columns);
 	s$announced = T;
 	}
 
@@ -129,9 +140,10 @@ global published_records = 0;
 
 function publish_records(path: string, recs: vector of any)
 	{
-	if ( Broker::publish(topic, log_batch, this_node, path, recs) )
+	if ( send_batch(path, recs) )
 		{
 		published_records += |recs|;
+		hook batch_published(path, recs);
 		return;
 		}
 
@@ -144,8 +156,11 @@ function publish_records(path: string, recs: vector of any)
 		local one = new_batch();
 		one[0] = recs[i];
 
-		if ( Broker::publish(topic, log_batch, this_node, path, one) )
+		if ( send_batch(path, one) )
+			{
 			++published_records;
+			hook batch_published(path, one);
+			}
 		else
 			++failed;
 		}

@@ -151,8 +151,12 @@ export {
 	## Zeek. The bridge keeps one schema per (node, path).
 	const node_name = "" &redef;
 
-	## Version of the bridge protocol these scripts speak.
+	## Version of the bridge protocol these scripts speak over Broker.
 	const protocol_version = 1;
+
+	## Version of the bridge protocol over the WebSocket transport: its
+	## batches are :zeek:see:`RedisBridge::log_batch2` events.
+	const protocol_version_exact = 2;
 
 	## One column of a log line, as sent in a schema.
 	type Column: record {
@@ -192,6 +196,22 @@ export {
 	##
 	## records: the records.
 	global log_batch: event(node: string, path: string, records: vector of any);
+
+	## Protocol version 2 (the WebSocket transport): as
+	## :zeek:see:`RedisBridge::log_batch`, plus Zeek's own JSON text of
+	## the records, from which the bridge takes the exact digits of
+	## doubles and times (the WebSocket API cuts them).
+	##
+	## node: the sending node.
+	##
+	## path: the log path.
+	##
+	## records: the records.
+	##
+	## text: ``to_json(records, T, /^-/)``: a JSON array, one object per
+	## record (``&log`` fields only, field names unchanged).
+	global log_batch2: event(node: string, path: string, records: vector of any,
+	                         text: string);
 
 	## Takes one log record of stream *id* for forwarding. Called for
 	## every log write by the interception in ``intercept.zeek``; a
@@ -310,6 +330,18 @@ global bridge_up = F;
 # Runs on every flush timer tick; intercept.zeek uses it on Zeek before 4.1
 # to cover log streams created after zeek_init.
 global periodic: hook();
+
+# Runs for every batch of records handed to publish_event, with the records
+# (cluster.zeek keeps them until the bridge confirms them).
+global batch_published: hook(path: string, recs: vector of any);
+
+# Publishes an event to the bridge, called like Broker::publish:
+# publish_event(topic, ev, args...). Broker::publish with the Broker
+# transport (a direct peering with the bridge, whatever the cluster
+# backend); Cluster::publish with the WebSocket transport on Zeek 7.1 and
+# later (the only publish that works under a non-Broker cluster backend
+# such as ZeroMQ). Set in websocket.zeek's first zeek_init handler.
+global publish_event: function(va_args: any): bool;
 
 event zeek_init() &priority=100
 	{

@@ -33,21 +33,22 @@ function receive_from_bridge(t: string)
 	if ( sub_bytes(topic, 1, |t|) == t )
 		Reporter::warning(fmt("RedisBridge: topic %s is a prefix of the logs topic %s", t, topic));
 
-	if ( ! Broker::subscribe(t) )
+	if ( ! subscribe_topic(t) )
 		Reporter::warning(fmt("RedisBridge: could not subscribe to %s", t));
 
-	# Forwarding nodes peer in bridge.zeek.
-	if ( enabled || receive_peered )
+	# Forwarding nodes peer in bridge.zeek; with TRANSPORT_WEBSOCKET the
+	# bridge connects to the node (websocket.zeek).
+	if ( enabled || receive_peered || transport != TRANSPORT_BROKER )
 		return;
 
 	receive_peered = T;
 	Broker::peer(bridge_host, bridge_port, retry_interval);
 	}
 
-# After main.zeek's zeek_init (priority 100, sets "enabled") and before
-# bridge.zeek peers (priority 0), so the subscription goes out with the
-# peering.
-event zeek_init() &priority=10
+# After main.zeek's zeek_init (priority 100, sets "enabled") and a ZeroMQ
+# backend's Cluster::init (priority 10), and before bridge.zeek peers
+# (priority 0), so the subscription goes out with the peering.
+event zeek_init() &priority=5
 	{
 	if ( Cluster::local_node_type() in messages_node_types )
 		receive_from_bridge(messages_topic);

@@ -12,6 +12,7 @@
 ##! again, backlog published, a held trace continued).
 
 @load ./main
+@load ./logs
 
 module RedisBridge;
 
@@ -38,15 +39,119 @@ export {
 
 	## Port the WebSocket API listens on (TRANSPORT_WEBSOCKET).
 	const websocket_port = 27759/tcp &redef;
+
+	## On a cluster (TRANSPORT_WEBSOCKET): the one node whose WebSocket
+	## API the bridge connects to; it tells the other nodes whether the
+	## bridge is connected (``cluster.zeek``). Empty: the manager. On a
+	## ZeroMQ cluster a WebSocket client's subscriptions go to the
+	## cluster's XPUB/XSUB proxy, so this one connection receives what
+	## every node publishes.
+	const websocket_node = "" &redef;
+
+	## Whether the package starts the WebSocket API itself on the
+	## listening node. F when something else starts it on
+	## :zeek:see:`RedisBridge::websocket_addr` /
+	## :zeek:see:`RedisBridge::websocket_port` already (zeekctl's
+	## ``UseWebSocket``): a second listen on the same port fails.
+	const websocket_listen = T &redef;
 }
+
+# A built-in function cannot initialise a global on Zeek 3.2: set here.
+event zeek_init() &priority=1000
+	{
+@if ( Version::number >= 70100 )
+	if ( transport == TRANSPORT_WEBSOCKET )
+		{
+		publish_event = Cluster::publish;
+		return;
+		}
+@endif
+	publish_event = Broker::publish;
+	}
+
+# Subscribes this node to topic prefix *t* where the bridge's events arrive:
+# like publish_event, with Cluster::subscribe for the WebSocket transport
+# on 7.1 and later, else Broker::subscribe.
+function subscribe_topic(t: string): bool
+	{
+@if ( Version::number >= 70100 )
+	if ( transport == TRANSPORT_WEBSOCKET )
+		return Cluster::subscribe(t);
+@endif
+	return Broker::subscribe(t);
+	}
+
+# Whether this node is the one the bridge connects to: a standalone Zeek,
+# or the cluster node named by websocket_node (the manager by default).
+function websocket_listener(): bool
+	{
+	if ( ! Cluster::is_enabled() )
+		return T;
+
+	if ( websocket_node != "" )
+		return Cluster::node == websocket_node;
+
+	return Cluster::local_node_type() == Cluster::MANAGER;
+	}
+
+# WebSocket clients connected to this node right now (each counts as the
+# bridge; the bridge is up while there is one).
+global websocket_clients = 0;
 
 # Defined in bridge.zeek, which is loaded after this file.
 global stop_holding: function();
 
+# Takes the bridge for up: sends schemas and backlog, ends a hold.
+# cluster.zeek replaces it on a ZeroMQ cluster, where it waits until this
+# node's own XPUB socket has seen the bridge's subscription (a node drops
+# what it publishes before that: ZeroMQ's slow joiner).
+function bridge_ready_direct()
+	{
+	bridge_added();
+	stop_holding();
+	}
+
+global bridge_ready: function() = bridge_ready_direct;
+
+# Called when the first WebSocket client came and when the last one went;
+# cluster.zeek tells the other nodes of a cluster.
+global websocket_bridge_changed: hook(up: bool);
+
+@if ( Version::number >= 50000 )
+# Protocol 2: the records as typed values (exact for every type but double
+# and time over this transport) and, in one built-in call per batch, Zeek's
+# own JSON text of them, whose doubles and times are exact. /^-/ matches no
+# field name, so to_json keeps names as they are (its default drops a
+# leading "_").
+function send_batch_v2(path: string, recs: vector of any): bool
+	{
+@if ( Version::number >= 70100 )
+	return Cluster::publish(topic, log_batch2, this_node, path, recs, to_json(recs, T, /^-/));
+@else
+	return Broker::publish(topic, log_batch2, this_node, path, recs, to_json(recs, T, /^-/));
+@endif
+	}
+
+event zeek_init() &priority=1000
+	{
+	if ( transport != TRANSPORT_WEBSOCKET )
+		return;
+
+	wire_version = protocol_version_exact;
+	send_batch = send_batch_v2;
+	}
+@endif
+
+
 @if ( Version::number >= 50000 )
 event zeek_init() &priority=5
 	{
-	if ( ! enabled || transport != TRANSPORT_WEBSOCKET )
+	if ( transport != TRANSPORT_WEBSOCKET || ! websocket_listen || ! websocket_listener() )
+		return;
+
+	# A standalone Zeek that forwards nothing has no use for the bridge; a
+	# cluster node listens for the other nodes too (and receives intel).
+	if ( ! enabled && ! Cluster::is_enabled() )
 		return;
 
 @if ( Version::number >= 70200 )
@@ -60,16 +165,33 @@ event zeek_init() &priority=5
 @if ( Version::number >= 70200 )
 event Cluster::websocket_client_added(endpoint: Cluster::EndpointInfo, subscriptions: string_vec)
 	{
-	if ( ! enabled || transport != TRANSPORT_WEBSOCKET )
+	if ( transport != TRANSPORT_WEBSOCKET || ! websocket_listener() )
 		return;
 
-	bridge_added();
-	stop_holding();
+	++websocket_clients;
+
+	if ( websocket_clients > 1 )
+		return;
+
+	if ( enabled )
+		bridge_ready();
+
+	hook websocket_bridge_changed(T);
 	}
 
 event Cluster::websocket_client_lost(endpoint: Cluster::EndpointInfo, code: count, reason: string)
 	{
-	if ( enabled && transport == TRANSPORT_WEBSOCKET )
+	if ( transport != TRANSPORT_WEBSOCKET || ! websocket_listener() || websocket_clients == 0 )
+		return;
+
+	--websocket_clients;
+
+	if ( websocket_clients > 0 )
+		return;
+
+	hook websocket_bridge_changed(F);
+
+	if ( enabled )
 		bridge_gone();
 	}
 @endif

@@ -224,6 +224,12 @@ class RecordWriter {
             time(seconds_from_ns(t->ns));
           return true;
         }
+        // Protocol 2 hands over the time as Zeek's exact double of seconds
+        // (logs/exact_text.hh); it is always finite.
+        if (const double* d = v.get_if<double>()) {
+          time(*d);
+          return true;
+        }
         break;
       case TypeTag::interval:
         if (const Timespan* t = v.get_if<Timespan>()) {

@@ -266,7 +266,7 @@ TEST_CASE("record_json: a value of the wrong kind is a schema mismatch") {
        "column 'c' (count): expected count, got string"},
       {"int for count", column("c", "count", {0}), {int64_t{1}}, "expected count, got int"},
       {"count for int", column("i", "int", {0}), {uint64_t{1}}, "expected int, got count"},
-      {"double for time", column("t", "time", {0}), {1.5}, "expected timestamp, got real"},
+      {"count for time", column("t", "time", {0}), {uint64_t{1}}, "expected timestamp, got count"},
       {"timespan for time", column("t", "time", {0}), {Timespan{1}}, "expected timestamp"},
       {"string for enum", column("e", "enum", {0}), {"tcp"}, "expected enum, got string"},
       {"not a record", column("id.orig_h", "addr", {0, 0}), {"x"}, "expected record (vector)"},
@@ -370,4 +370,12 @@ TEST_CASE("record_json: names of formats and statuses") {
   CHECK(to_string(ConvertStatus::too_deep) == "too_deep");
   CHECK(to_string(ConvertStatus::too_large) == "too_large");
   CHECK(to_string(ConvertStatus::string_too_long) == "string_too_long");
+}
+
+TEST_CASE("record_json: a time given as a double of seconds (protocol 2) is written as such") {
+  Vector record{1300475168.78402};
+  std::string out, why;
+  CHECK(record_to_json(record, schema_of(zeek_8_0, {column("ts", "time", {0})}), TimeFormat::epoch,
+                       ConvertLimits{}, out, &why) == ConvertStatus::ok);
+  CHECK(out == R"({"ts":1300475168.78402})");
 }

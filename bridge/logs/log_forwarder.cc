@@ -64,6 +64,9 @@ void LogForwarder::on_schema(SchemaMessage&& msg) {
   } else {
     log_debug("schema for '", msg.schema.path, "' from '", msg.schema.node, "' renewed");
   }
+  it->second.version = msg.version;
+  it->second.exact = msg.version == protocol_version_exact ? exact_columns(msg.schema)
+                                                           : std::vector<ExactColumn>{};
   it->second.schema = std::move(msg.schema);
 }
 
@@ -79,6 +82,21 @@ void LogForwarder::on_batch(BatchMessage&& msg) {
     return;
   }
   auto& stream = it->second;
+  if (msg.version != stream.version) {
+    // A version 2 stream's typed values alone are not exact (WebSocket),
+    // and a version 1 stream has no text to take them from.
+    reject("protocol_version", "batch of " + std::to_string(msg.records.size()) + " records for '" +
+                                   msg.path + "' from '" + msg.node + "' is protocol version " +
+                                   std::to_string(msg.version) + ", its schema " +
+                                   std::to_string(stream.version));
+    return;
+  }
+  if (msg.version == protocol_version_exact &&
+      !apply_exact_text(msg.text, stream.schema, stream.exact, msg.records, record_errors_, why_)) {
+    reject("bad_exact_text", "batch of " + std::to_string(msg.records.size()) + " records for '" +
+                                 msg.path + "' from '" + msg.node + "': " + why_);
+    return;
+  }
   const Route& route = router_.route(msg.path);
   records_received_ += msg.records.size();
   *stream.received += msg.records.size();
@@ -93,6 +111,11 @@ void LogForwarder::on_batch(BatchMessage&& msg) {
       reject("schema_mismatch", "record " + std::to_string(i + 1) + " of a batch for '" + msg.path +
                                     "' is " + std::string(kind_name(msg.records[i])) +
                                     ", not a record");
+      continue;
+    }
+    if (msg.version == protocol_version_exact && !record_errors_[i].empty()) {
+      reject("bad_exact_text", "record " + std::to_string(i + 1) + " of a batch for '" + msg.path +
+                                   "' from '" + msg.node + "': " + record_errors_[i]);
       continue;
     }
     json_.clear();

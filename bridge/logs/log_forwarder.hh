@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "json/record_json.hh"
+#include "logs/exact_text.hh"
 #include "logs/protocol.hh"
 #include "redis/redis_writer.hh"
 #include "redis/route.hh"
@@ -30,6 +31,10 @@ class LogForwarder {
   struct Stream {
     LogSchema schema;
     std::atomic<uint64_t>* received = nullptr;
+    /// Protocol version of the schema; version 2's batches carry a text.
+    uint64_t version = protocol_version;
+    /// Version 2: the columns taken from the text.
+    std::vector<ExactColumn> exact;
   };
 
   void on_schema(SchemaMessage&& msg);
@@ -45,6 +50,7 @@ class LogForwarder {
   std::unordered_map<std::string, Stream> streams_;
   std::string json_;  // reused for every record: no allocation per record
   std::string why_;
+  std::vector<std::string> record_errors_;
   std::atomic<uint64_t>& records_received_;
   std::atomic<uint64_t>& records_dropped_;
   std::atomic<uint64_t>& batches_received_;

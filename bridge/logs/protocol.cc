@@ -46,11 +46,12 @@ Decoded decode_schema(Event&& ev, const ProtocolLimits& limits) {
   if (!columns) return bad_arguments(log_schema_event, want(4, "columns", a[4], "vector"));
   // The version is checked after the types: a peer speaking another
   // version still sends a count here, and deserves the precise reason.
-  if (*version != protocol_version)
+  if (*version != protocol_version && *version != protocol_version_exact)
     return Rejection{"protocol_version", "schema for '" + *path + "' from '" + *node +
                                              "' speaks protocol version " +
                                              std::to_string(*version) + ", this bridge speaks " +
-                                             std::to_string(protocol_version)};
+                                             std::to_string(protocol_version) + " and " +
+                                             std::to_string(protocol_version_exact)};
   // Built before node and path are moved into the message below.
   const std::string where_from = "schema for '" + *path + "' from '" + *node + "': ";
   auto bad_schema = [&](std::string detail) {
@@ -62,6 +63,7 @@ Decoded decode_schema(Event&& ev, const ProtocolLimits& limits) {
     return bad_schema(std::to_string(columns->size()) + " columns, limit " +
                       std::to_string(limits.max_columns));
   SchemaMessage msg;
+  msg.version = *version;
   msg.schema.node = std::move(*node);
   msg.schema.path = std::move(*path);
   msg.schema.zeek_version = *zeek_version;
@@ -96,30 +98,44 @@ Decoded decode_schema(Event&& ev, const ProtocolLimits& limits) {
   return msg;
 }
 
+// log_batch(node, path, records) and, protocol 2, log_batch2(node, path,
+// records, text).
 Decoded decode_batch(Event&& ev, const ProtocolLimits& limits) {
   auto& a = ev.args;
-  if (a.size() != 3)
-    return bad_arguments(log_batch_event, "has " + std::to_string(a.size()) + " arguments, want 3");
+  const bool v2 = ev.name == log_batch2_event;
+  const std::string_view event = v2 ? log_batch2_event : log_batch_event;
+  const size_t arity = v2 ? 4 : 3;
+  if (a.size() != arity)
+    return bad_arguments(
+        event, "has " + std::to_string(a.size()) + " arguments, want " + std::to_string(arity));
   auto node = a[0].get_if<std::string>();
-  if (!node) return bad_arguments(log_batch_event, want(0, "node", a[0], "string"));
+  if (!node) return bad_arguments(event, want(0, "node", a[0], "string"));
   auto path = a[1].get_if<std::string>();
-  if (!path) return bad_arguments(log_batch_event, want(1, "path", a[1], "string"));
-  if (auto r = name_too_long(log_batch_event, "node", *node, limits)) return *r;
-  if (auto r = name_too_long(log_batch_event, "path", *path, limits)) return *r;
+  if (!path) return bad_arguments(event, want(1, "path", a[1], "string"));
+  if (auto r = name_too_long(event, "node", *node, limits)) return *r;
+  if (auto r = name_too_long(event, "path", *path, limits)) return *r;
   auto records = a[2].get_if<Vector>();
-  if (!records) return bad_arguments(log_batch_event, want(2, "records", a[2], "vector"));
-  return BatchMessage{std::move(*node), std::move(*path), std::move(*records)};
+  if (!records) return bad_arguments(event, want(2, "records", a[2], "vector"));
+  BatchMessage msg{std::move(*node), std::move(*path), std::move(*records), {}, protocol_version};
+  if (v2) {
+    auto text = a[3].get_if<std::string>();
+    if (!text) return bad_arguments(event, want(3, "text", a[3], "string"));
+    msg.text = std::move(*text);
+    msg.version = protocol_version_exact;
+  }
+  return msg;
 }
 
 }  // namespace
 
 bool is_log_event(std::string_view name) {
-  return name == log_schema_event || name == log_batch_event;
+  return name == log_schema_event || name == log_batch_event || name == log_batch2_event;
 }
 
 Decoded decode_log_event(Event&& ev, const ProtocolLimits& limits) {
   if (ev.name == log_schema_event) return decode_schema(std::move(ev), limits);
-  if (ev.name == log_batch_event) return decode_batch(std::move(ev), limits);
+  if (ev.name == log_batch_event || ev.name == log_batch2_event)
+    return decode_batch(std::move(ev), limits);
   return Rejection{"unknown_event", "event " + ev.name + " on '" + ev.topic + "'"};
 }
 

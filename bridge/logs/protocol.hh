@@ -11,16 +11,24 @@
 
 namespace zrb {
 
-/// The protocol version this bridge speaks (docs/protocol.md).
+/// The protocol version of the Broker transports (docs/protocol.md).
 constexpr uint64_t protocol_version = 1;
+/// Version 2, the WebSocket transport's: batches also carry Zeek's own
+/// `to_json` text of their records, whose doubles and times are exact where
+/// the WebSocket API's typed values are not (docs/protocol.md, "Protocol
+/// version 2").
+constexpr uint64_t protocol_version_exact = 2;
 
 /// Event names.
 inline constexpr std::string_view log_schema_event = "RedisBridge::log_schema";
 inline constexpr std::string_view log_batch_event = "RedisBridge::log_batch";
+inline constexpr std::string_view log_batch2_event = "RedisBridge::log_batch2";
 
 /// A decoded `log_schema`.
 struct SchemaMessage {
   LogSchema schema;
+  /// 1 or 2: which batch event the stream's records come in.
+  uint64_t version = protocol_version;
 };
 
 /// A decoded `log_batch`; `records` still holds the raw record values,
@@ -29,6 +37,10 @@ struct BatchMessage {
   std::string node;
   std::string path;
   Vector records;
+  /// Protocol 2 (log_batch2) only: `to_json(records)`, a JSON array with
+  /// one object per record.
+  std::string text;
+  uint64_t version = protocol_version;
 };
 
 /// Why an event was refused (the reason is a counter label).
@@ -55,7 +67,7 @@ struct ProtocolLimits {
   size_t max_name_bytes = 255;
 };
 
-/// True for the events of the log path (log_schema, log_batch).
+/// True for the events of the log path (log_schema, log_batch, log_batch2).
 bool is_log_event(std::string_view name);
 
 /// Decodes a log event; the event is consumed (its arguments are moved).

@@ -31,35 +31,51 @@ def run_trace(zeek, trace, iso, checks, summary):
             args.append("LogAscii::json_timestamps=JSON::TS_ISO8601")
         run = zeek_logs.Run(zeek, args).go(EXIT_BOUND)
         try:
-            checks.check(run.code == 0, f"{name}: zeek exited with {run.code} (None: still "
-                                        f"running after {EXIT_BOUND}s)\n{harness.tail(run.output)}")
-            confirmed, after, at_shutdown = run.drain_figures()
-            checks.check(confirmed is not None and after is not None and after < CONFIRM_BOUND,
-                         f"{name}: no drain answer within {CONFIRM_BOUND}s after the trace: "
-                         f"{run.messages()}")
-            logs = run.logs()
-            expected = sum(len(v) for v in logs.values())
-            zeek_logs.wait_for_redis(redis, expected, stall=5)
-            cmp = zeek_logs.Comparison(logs, redis, run.set_fields(), checks, name)
-            t = cmp.totals()
-            summary.append(f"{name:24} {t[0]:6} {t[1]:6} {t[2]:9} {t[3]:9} {t[4]:7} {t[5]:5} "
-                           f"{t[6]:9} {run.seconds:7.2f} {confirmed or 0:9} "
-                           f"{after if after is not None else -1:8.3f} {at_shutdown or 0:8}")
-            print(cmp.table(name), flush=True)
+            cmp = check_run(name, run, redis, checks)
+            report(name, cmp, run, summary)
         finally:
             run.cleanup()
 
 
-def all_traces(zeek, checks, summary):
-    summary.append(f"Zeek {zeek.number}: trace                 zeek  redis identical set-order "
-                   f"missing extra differing  zeek_s confirmed answer_s shutdown")
+def check_run(name, run, redis, checks, context="", compare_checks=None):
+    """Zeek exited by itself, the bridge confirmed the drain in time; returns the comparison of
+    Zeek's logs with Redis (checked with `compare_checks`, default `checks`). `context` is added
+    to the failure text (a bridge log)."""
+    checks.check(run.code == 0, f"{name}: zeek exited with {run.code} (None: still "
+                                f"running after {EXIT_BOUND}s)\n{harness.tail(run.output)}{context}")
+    confirmed, after, at_shutdown = run.drain_figures()
+    checks.check(confirmed is not None and after is not None and after < CONFIRM_BOUND,
+                 f"{name}: no drain answer within {CONFIRM_BOUND}s after the trace: "
+                 f"{run.messages()}")
+    logs = run.logs()
+    expected = sum(len(v) for v in logs.values())
+    zeek_logs.wait_for_redis(redis, expected, stall=5)
+    return zeek_logs.Comparison(logs, redis, run.set_fields(), compare_checks or checks, name)
+
+
+def report(name, cmp, run, summary):
+    """One summary row of a run, and its per-path table printed."""
+    t = cmp.totals()
+    confirmed, after, at_shutdown = run.drain_figures()
+    summary.append(f"{name:24} {t[0]:6} {t[1]:6} {t[2]:9} {t[3]:9} {t[4]:7} {t[5]:5} "
+                   f"{t[6]:9} {run.seconds:7.2f} {confirmed or 0:9} "
+                   f"{after if after is not None else -1:8.3f} {at_shutdown or 0:8}")
+    print(cmp.table(name), flush=True)
+
+
+def all_traces(zeek, checks, summary, run_one=None, label=""):
+    """run_one(zeek, trace, iso, checks, summary) over every trace, then wikipedia in ISO 8601
+    (default: run_trace, the Broker transport)."""
+    run_one = run_one or run_trace
+    summary.append(f"Zeek {zeek.number}{label}: trace                 zeek  redis identical "
+                   f"set-order missing extra differing  zeek_s confirmed answer_s shutdown")
     traces = zeek_runner.traces()
     checks.check(len(traces) >= 5, f"traces found: {traces}")
     for trace in traces:
-        run_trace(zeek, trace, False, checks, summary)
+        run_one(zeek, trace, False, checks, summary)
     wiki = [t for t in traces if "wikipedia" in t]
     if wiki:
-        run_trace(zeek, wiki[0], True, checks, summary)
+        run_one(zeek, wiki[0], True, checks, summary)
 
 
 def main():

@@ -1,0 +1,384 @@
+"""A ZeroMQ cluster of the real Zeek 8.0.10 on loopback (manager, logger, proxy, two workers
+reading traces; no zeekctl: a cluster layout and CLUSTER_NODE per node) with the package on
+the WebSocket transport, and ONE bridge connection, to the manager's WebSocket API.
+
+Checks, on what is in Redis:
+  - every node's records arrive exactly once: per log path, Redis holds the lines of the
+    logger's own JSON logs, each once, byte-identical or differing in set order only
+    (protocol v2 over WebSocket is exact);
+  - intel published on Redis before the cluster starts (bridge's snapshot, replayed to the
+    manager, handed to the workers) is matched on a worker: intel.log's lines in Redis;
+  - a worker's script operation (RedisBridge::put, then get with a reply) reaches Redis and
+    the reply comes back to that worker;
+  - the bridge frozen (SIGSTOP) for a second and killed (SIGKILL) while the proxy logs a
+    numbered record every 20 ms, and started again: every number arrives (duplicates counted and printed: delivery is at
+    least once across a bridge's loss).
+
+Runs with the ZeroMQ backend, then with the Broker backend (ZRB_CLUSTER_BACKENDS=zeromq,broker),
+each 17 to 30 s; ZRB_KEEP=1 keeps the scratch folder (node folders, logs, bridge logs).
+
+Run: /usr/bin/python3 tests/websocket/test_websocket_cluster.py   (env: see harness.py)
+"""
+
+import collections
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.join(HERE, "..", "zeek"))
+import harness  # noqa: E402
+import zeek_runner  # noqa: E402
+from harness import Checks, RedisServer, TestError  # noqa: E402
+from test_websocket_zeek import WebSocketBridge  # noqa: E402
+
+NODES = [  # name, type, trace
+    ("manager", "MANAGER", None),
+    ("logger-1", "LOGGER", None),
+    ("proxy-1", "PROXY", None),
+    ("worker-1", "WORKER", "wikipedia.pcap"),
+    ("worker-2", "WORKER", "http_bro.org.pcap"),
+]
+SET_FIELDS = os.path.join(HERE, "..", "zeek", "set_fields.zeek")
+TICKS = 250  # the proxy's numbered records, one every 20 ms: 5 s
+INTEL = [{"indicator": "208.80.152.3", "type": "ADDR", "meta": {"source": "zrb-cluster"}},
+         {"indicator": "meta.wikimedia.org", "type": "DOMAIN", "meta": {"source": "zrb-cluster"}}]
+
+
+class Cluster:
+    """The five Zeeks, each in a folder of its own under `scratch`."""
+
+    def __init__(self, zeek, scratch, ws_port, backend):
+        self.zeek = zeek
+        self.scratch = scratch
+        self.ws_port = ws_port
+        self.procs = {}
+        ports = {name: harness.free_port() for name, _, _ in NODES}
+        xpub, xsub = harness.free_port(), harness.free_port()
+        lines = ["redef Cluster::manager_is_logger = F;", "redef Cluster::nodes = {"]
+        for name, kind, _ in NODES:
+            manager = '' if kind == "MANAGER" else ', $manager="manager"'
+            lines.append(f'\t["{name}"] = [$node_type=Cluster::{kind}, $ip=127.0.0.1, '
+                         f'$p={ports[name]}/tcp{manager}],')
+        lines.append("};")
+        with open(os.path.join(scratch, "cluster-layout.zeek"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        # The backend, loaded before the package: ZeroMQ with its XPUB/XSUB proxy (in the
+        # manager) on free ports, or Broker (the nodes peer on their $p, without TLS).
+        with open(os.path.join(scratch, "backend.zeek"), "w") as f:
+            if backend == "zeromq":
+                f.write("@load frameworks/cluster/backend/zeromq/connect\n"
+                        f'redef Cluster::Backend::ZeroMQ::listen_xpub_endpoint = "tcp://127.0.0.1:{xpub}";\n'
+                        f'redef Cluster::Backend::ZeroMQ::listen_xsub_endpoint = "tcp://127.0.0.1:{xsub}";\n'
+                        f'redef Cluster::Backend::ZeroMQ::connect_xsub_endpoint = "tcp://127.0.0.1:{xpub}";\n'
+                        f'redef Cluster::Backend::ZeroMQ::connect_xpub_endpoint = "tcp://127.0.0.1:{xsub}";\n')
+            else:
+                f.write("redef Broker::disable_ssl = T;\n")
+        with open(os.path.join(scratch, "port.zeek"), "w") as f:
+            f.write(f"redef RedisBridge::websocket_port = {ws_port}/tcp;\n")
+        self.env = dict(zeek.env)
+        self.env["ZEEKPATH"] = scratch + ":" + self.env["ZEEKPATH"]
+
+    def start(self, name, trace, extra=()):
+        """Starts node `name`, reading `trace` (a name in shared/zeek/traces or a path) if
+        given, with `extra` command-line redefs."""
+        cwd = os.path.join(self.scratch, name)
+        os.makedirs(cwd, exist_ok=True)
+        args = [os.path.join(self.zeek.prefix, "bin", "zeek")]
+        if trace:
+            args += ["-C", "-r", os.path.join(zeek_runner.zeek_root(), "traces", trace)]
+        args += ["backend.zeek", zeek_runner.scripts_dir(), os.path.join(HERE, "ws_cluster.zeek"), "port.zeek",
+                 f"RedisBridgeTest::ticks={TICKS}", "RedisBridgeTest::command_node=worker-2", *extra]
+        env = dict(self.env, CLUSTER_NODE=name)
+        out = open(os.path.join(cwd, "zeek.out"), "wb")
+        self.procs[name] = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                            stdout=out, stderr=subprocess.STDOUT)
+
+    def check_running(self):
+        for name, p in self.procs.items():
+            if p.poll() is not None:
+                raise TestError(f"{name} exited with {p.returncode}:\n{harness.tail(self.output(name))}")
+
+    def output(self, name):
+        try:
+            with open(os.path.join(self.scratch, name, "zeek.out"), "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def file(self, name, filename):
+        try:
+            with open(os.path.join(self.scratch, name, filename)) as f:
+                return f.read()
+        except OSError:
+            return None
+
+    def stop(self, name, timeout=30):
+        p = self.procs.get(name)
+        if p is None or p.poll() is not None:
+            return
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(10)
+
+    def kill_all(self):
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+
+
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        return True
+    except OSError:
+        return None
+
+
+def key_of(rec):
+    """A parsed record with the members of its arrays sorted: lines equal up to set order
+    have the same key (same_but_set_order then checks that only sets differ)."""
+    return json.dumps({k: sorted(v, key=json.dumps) if isinstance(v, list) else v
+                       for k, v in rec.items()}, sort_keys=True)
+
+
+def match_lines(expected, actual, set_fields):
+    """Zeek's lines against Redis's, in any order (the logger and the bridge each see the
+    nodes' records interleaved their own way): (identical, set-order only, missing lines,
+    extra lines). Protocol v2: every other difference is a missing plus an extra line."""
+    left = collections.Counter(expected)
+    right = collections.Counter(actual)
+    both = left & right
+    identical = sum(both.values())
+    left, right = left - both, right - both
+    by_key = collections.defaultdict(list)
+    for line in right.elements():
+        by_key[key_of(json.loads(line))].append(line)
+    set_order, missing = 0, []
+    for line in left.elements():
+        candidates = by_key.get(key_of(json.loads(line)), [])
+        found = next((a for a in candidates if harness.same_but_set_order(line, a, set_fields)), None)
+        if found is None:
+            missing.append(line)
+        else:
+            candidates.remove(found)
+            set_order += 1
+    extra = [a for lines in by_key.values() for a in lines]
+    return identical, set_order, missing, extra
+
+
+def source_of(rec):
+    """The node a record without a node field came from, by its time: each worker's trace
+    has its own year, the other nodes log in wall-clock time."""
+    ts = rec.get("ts")
+    if not isinstance(ts, (int, float)):
+        return "?"
+    year = time.gmtime(ts).tm_year
+    return {2011: "worker-1", 2014: "worker-2"}.get(year, "manager/logger/proxy")
+
+
+def main():
+    backends = os.environ.get("ZRB_CLUSTER_BACKENDS", "zeromq,broker").split(",")
+    zeek = zeek_runner.Zeek("8.0")
+    try:
+        return max(run(zeek, backend) for backend in backends)
+    finally:
+        zeek.close()
+
+
+def run(zeek, backend):
+    checks = Checks(f"websocket_cluster (Zeek 8.0.10, {backend} backend)")
+    scratch = tempfile.mkdtemp(prefix=f"zrb-ws-cluster-{backend}-")
+    started = time.monotonic()
+    cluster = None
+    summary = []
+    try:
+        ws_port = harness.free_port()
+        cluster = Cluster(zeek, scratch, ws_port, backend)
+        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
+        with RedisServer() as redis:
+            # The bridge starts first (it retries until the manager listens); intel published
+            # now goes to its snapshot and reaches the manager with the replay.
+            bridge = WebSocketBridge(redis, url)
+            bridge._listening_port = lambda: True  # nothing to connect to yet
+            with bridge:
+                def snapshot():  # published again until the bridge's subscription is up
+                    redis.command("PUBLISH", "zeek:intel", json.dumps(INTEL))
+                    return redis.command("HLEN", "zeek:intel:snapshot:zrb-cluster") == 2 or None
+                try:
+                    harness.wait_until(snapshot, 20, "the intel snapshot", interval=0.5)
+                except TestError as e:
+                    raise TestError(f"{e}\nbridge log:\n{harness.tail(bridge.log())}") from None
+                for name, _, trace in NODES:
+                    # The logger says which columns are sets (set_fields.txt).
+                    cluster.start(name, trace, [SET_FIELDS] if name == "logger-1" else [])
+                harness.wait_until(lambda: (cluster.check_running(), listening(ws_port))[1], 60,
+                                   "the manager's WebSocket API")
+                harness.wait_until(lambda: "websocket: connected to" in bridge.log() or None, 30,
+                                   "the bridge's connection")
+
+                # Every node's records, exactly once: the workers' traces done and confirmed
+                # (RedisBridge::confirm_interval), nothing new for 3 s.
+                def total():
+                    cluster.check_running()
+                    return sum(redis.xlen(k) for k in redis.keys("zeek:*")
+                               if redis.command("TYPE", k) == b"stream")
+                harness.wait_until(lambda: cluster.file("worker-2", "reply.out") or None, 60,
+                                   "worker-2's reply.out")
+                harness.wait_until(lambda: total() > 100 or None, 60, "the workers' records")
+                # Each worker says when the bridge confirmed its trace's records; until then
+                # the bridge's loss would make it send them again (at least once).
+                for name in ("worker-1", "worker-2"):
+                    harness.wait_until(lambda: "confirmed every record" in cluster.output(name) or None,
+                                       60, f"{name}'s confirmation")
+                try:
+                    harness.wait_for_progress(total, lambda n: False, "", stall=3, timeout=20)
+                except TestError:
+                    pass
+                summary.append(f"before the kill: {total()} records in Redis "
+                               f"({time.monotonic() - started:.1f}s)")
+                with open(os.path.join(scratch, "proxy-1", "start-ticks"), "w"):
+                    pass
+
+                def ticks_seen():
+                    cluster.check_running()
+                    return redis.xlen("zeek:zrbtick")
+                harness.wait_until(lambda: ticks_seen() >= 50 or None, 60, "50 zrbtick records")
+                # Frozen for a second, then SIGKILL: what Zeek sent meanwhile sits unread in
+                # the dead bridge's socket, and what it held unwritten is gone.
+                bridge.proc.send_signal(signal.SIGSTOP)
+                time.sleep(1.0)
+                bridge.proc.kill()
+                bridge.proc.wait(10)
+                killed_at = redis.xlen("zeek:zrbtick")
+                time.sleep(1.0)
+                first_log = bridge.log()
+            bridge2 = WebSocketBridge(redis, url)
+            with bridge2:
+                restarted_at = redis.xlen("zeek:zrbtick")
+                summary.append(f"bridge killed at {killed_at} zrbtick records in Redis, "
+                               f"restarted at {restarted_at}")
+
+                def all_ticks():
+                    cluster.check_running()
+                    got = {json.loads(e)["n"] for e in redis.stream_json("zeek:zrbtick")}
+                    return len(got) >= TICKS or None
+                try:
+                    harness.wait_until(all_ticks, 60, f"{TICKS} distinct zrbtick records", interval=0.5)
+                except TestError as e:
+                    checks.fail(str(e))
+                # The manager (WebSocket API, ZeroMQ proxy) last but the logger: what the
+                # manager and the logger log while or after the manager stops cannot reach
+                # the bridge any more (not expected in Redis, counted below).
+                for name in ("worker-1", "worker-2", "proxy-1"):
+                    cluster.stop(name)
+                time.sleep(1)  # what they logged on the way out reaches the bridge
+                manager_stop = time.time()
+                for name in ("manager", "logger-1"):
+                    cluster.stop(name)
+                time.sleep(1)
+                result = bridge2.stop()
+                if os.environ.get("ZRB_KEEP"):
+                    with open(os.path.join(scratch, "bridge1.log"), "w") as f:
+                        f.write(first_log)
+                    with open(os.path.join(scratch, "bridge2.log"), "w") as f:
+                        f.write(result.log)
+            compare(cluster, redis, checks, summary, manager_stop, backend)
+            reply = (cluster.file("worker-2", "reply.out") or "").strip()
+            checks.check(reply == "RedisBridge::REPLY_STRING from worker-2",
+                         f"worker-2's reply: {reply!r}")
+            checks.check(redis.command("GET", "zeek:kv:zrb-cluster:key") == b"from worker-2",
+                         "the key worker-2 put in Redis")
+            drains = [(harness.parse_counters(log) or {}).get("drain_requests", "?") for log in (first_log, result.log)]
+            summary.append(f"confirmation requests (RedisBridge::confirm_interval 1 s, 5 nodes): "
+                           f"{drains[0]} to the first bridge, {drains[1]} to the second")
+            checks.check(result.exit_code == 0, f"bridge exit code {result.exit_code}")
+            checks.check(not harness.rejected_lines(result.log) and not harness.rejected_lines(first_log),
+                         f"no rejections: {harness.rejected_lines(first_log + result.log)[:3]}")
+        summary.append(f"took {time.monotonic() - started:.1f}s")
+        return checks.finish("\n".join(summary))
+    except TestError as e:
+        out = ""
+        if cluster:
+            for name, _, _ in NODES:
+                out += f"--- {name}:\n{harness.tail(cluster.output(name), 15)}\n"
+        print(f"FAIL: {e}\n{out}")
+        return 1
+    finally:
+        if cluster:
+            cluster.kill_all()
+        if os.environ.get("ZRB_KEEP"):
+            print(f"kept {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+# Under the Broker backend a node's log writes before it has peered with the logger never
+# reach the logger's files (the package sends them to the bridge all the same): on these
+# paths Redis may hold more than the logger.
+STARTUP_PATHS = {"broker", "cluster", "reporter", "packet_filter"}
+
+
+def compare(cluster, redis, checks, summary, manager_stop, backend):
+    """The logger's JSON logs against Redis, per path: the same lines, byte for byte or up to
+    the order of set members; lines logged (wall clock) after the manager was told to stop
+    are not expected."""
+    logdir = os.path.join(cluster.scratch, "logger-1")
+    set_fields = {}
+    for line in (cluster.file("logger-1", "set_fields.txt") or "").splitlines():
+        p, _, field = line.partition(" ")
+        set_fields.setdefault(p, set()).add(field)
+    paths = sorted(f[:-4] for f in os.listdir(logdir) if f.endswith(".log"))
+    redis_paths = sorted(k.decode()[5:] for k in redis.keys("zeek:*")
+                         if redis.command("TYPE", k) == b"stream")
+    summary.append("path: logger-file redis identical set-order  (per node in Redis)")
+    for path in sorted(set(paths) | set(redis_paths)):
+        if path.startswith("intel:"):
+            continue
+        expected = zeek_runner.read_log_lines(os.path.join(logdir, path + ".log"))
+        late = [l for l in expected if isinstance(json.loads(l).get("ts"), float)
+                and json.loads(l)["ts"] >= manager_stop]
+        expected = [l for l in expected if l not in late]
+        if late:
+            summary.append(f"  {path}: {len(late)} lines logged after the manager's SIGTERM, "
+                           f"not expected: {[json.loads(l).get('message', '') for l in late]}")
+        actual = redis.stream_json("zeek:" + path) if path in redis_paths else []
+        records = [json.loads(a) for a in actual]
+        nodes = collections.Counter(r.get("node") or r.get("seen.node") or source_of(r) for r in records)
+        if path == "intel":
+            seen = collections.Counter(r.get("seen.node") for r in records)
+            checks.check(len(records) == 9 and seen == {"worker-1": 9},
+                         f"intel.log in Redis: 9 matches on worker-1 expected, got {dict(seen)}")
+        if path == "zrbtick":
+            summary.append(f"  {path}: {len(expected)} {len(actual)}  {dict(sorted(nodes.items()))}")
+            got = collections.Counter(r["n"] for r in records)
+            missing = [n for n in range(1, TICKS + 1) if n not in got]
+            dups = sum(c - 1 for c in got.values())
+            summary.append(f"  zrbtick: {len(got)} distinct of {TICKS}, {dups} sent twice")
+            checks.check(not missing, f"zrbtick numbers missing in Redis: {missing[:10]}")
+            continue
+        identical, set_order, missing, extra = match_lines(expected, actual, set_fields.get(path, set()))
+        summary.append(f"  {path}: {len(expected)} {len(actual)} {identical} {set_order}  "
+                       f"{dict(sorted(nodes.items()))}")
+        ok = not missing and not extra
+        if backend == "broker" and path in STARTUP_PATHS and extra and not missing:
+            summary.append(f"  {path}: {len(extra)} lines in Redis that the logger did not get "
+                           f"(logged before the peering)")
+            ok = True
+        checks.check(ok, f"{path}: logger {len(expected)} redis {len(actual)} identical {identical} "
+                         f"set-order {set_order}; missing {missing[:2]} extra {extra[:2]}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
