@@ -232,13 +232,25 @@ event zeek_init() &priority=-1000
 @endif
 	}
 
+# Number of log streams when periodic() last looked for new ones.
+global streams_seen = 0;
+
 hook periodic()
 	{
-	if ( honour_filters )
-		wrap_default_filters(F);
+	# Runs on every flush tick (every 200 ms of trace time: thousands of
+	# times over a long trace), so it looks at the streams only when their
+	# number changed (a stream removed and another created between two
+	# ticks is not seen until the number changes again).
+	if ( |Log::active_streams| != streams_seen )
+		{
+		streams_seen = |Log::active_streams|;
+
+		if ( honour_filters )
+			wrap_default_filters(F);
 
 @if ( Version::number < 40100 )
-	if ( ! honour_filters )
-		attach_filters();
+		if ( ! honour_filters )
+			attach_filters();
 @endif
+		}
 	}

@@ -45,6 +45,12 @@ global flush_tick: event(epoch: count);
 # Set in zeek_done: from then on every record is published at once.
 global draining = F;
 
+# Paths whose batch holds records, so that a flush tick visits only those.
+global pending_paths: set[string];
+
+# Wall clock time of the last flush by the timer (see flush_tick).
+global last_tick_flush: time = double_to_time(0.0);
+
 # Records dropped because the backlog of their stream was full.
 global dropped = 0;
 
@@ -168,6 +174,7 @@ function flush_stream(s: StreamState)
 
 	local recs = s$batch;
 	s$batch = new_batch();
+	delete pending_paths[s$path];
 	local size = batch_size > 0 ? batch_size : 1;
 
 	if ( n <= size )
@@ -188,7 +195,8 @@ function flush_stream(s: StreamState)
 
 function flush_all()
 	{
-	for ( p in streams )
+	# flush_stream() deletes from pending_paths: iterate over a copy.
+	for ( p in copy(pending_paths) )
 		flush_stream(streams[p]);
 	}
 
@@ -216,7 +224,20 @@ event flush_tick(epoch: count)
 		return;
 
 	hook periodic();
-	flush_all();
+
+	# Reading a trace, network time runs far ahead of the wall clock: a
+	# 200 ms tick of trace time comes every few ms and would publish a
+	# record or two per event, each event costing Zeek (conversion, a
+	# message to Broker's threads, a wakeup) as much as a full batch. So
+	# while reading traces the timer flushes at most once per
+	# flush_interval of wall clock time; records then still wait at most
+	# about that long, measured as a reader of Redis sees it. Live, network
+	# time follows the wall clock and every tick flushes.
+	if ( ! reading_traces() || current_time() - last_tick_flush >= flush_interval )
+		{
+		flush_all();
+		last_tick_flush = current_time();
+		}
 
 	if ( flush_interval > 0secs )
 		schedule flush_interval { RedisBridge::flush_tick(epoch) };
@@ -239,6 +260,9 @@ function enqueue(rec: any, path: string, cols: vector of Column)
 		}
 
 	s$batch[|s$batch|] = rec;
+
+	if ( |s$batch| == 1 )
+		add pending_paths[path];
 
 	if ( draining || |s$batch| >= batch_size )
 		flush_stream(s);
@@ -393,8 +417,15 @@ event zeek_done() &priority=-1000
 		Reporter::info(fmt("RedisBridge: %d records sent at shutdown, not confirmed",
 		                   published_records - base));
 
-	# What was published just now is still in Broker's queues: keep Zeek
-	# alive for a moment so that Broker sends it before it is torn down.
+	# What was published just now is still in Broker's queues. Zeek 3.x
+	# (Broker 1.x) unpeers when it terminates, which closes the path to the
+	# bridge only after what was queued before, and Zeek 8's Broker closes
+	# every peering gracefully on shutdown (it sends what is queued, then
+	# BYE); both were seen to deliver every record without waiting. With
+	# the Brokers in between, untested here, keep Zeek alive for a moment
+	# (a busy wait: Zeek 3.2 to 7.0 have no sleep), as before.
+@if ( Version::number >= 40000 && Version::number < 80000 )
 	if ( bridge_up && published_records > base && drain_timeout > 0secs )
 		linger(current_time() + (drain_timeout < 500msec ? drain_timeout : 500msec));
+@endif
 	}
