@@ -31,6 +31,20 @@
 
 module RedisBridge;
 
+export {
+	## Whether the log writes of a standalone Zeek (:zeek:see:`Cluster::NONE`)
+	## still go to its Broker peers as Zeek's own remote logging (the
+	## ``$log_remote`` of the ``default`` filters the package wraps, see
+	## :zeek:see:`RedisBridge::honour_filters`). Once any peer is connected
+	## (the bridge is one), Zeek serializes every such write for Broker, and
+	## the bridge subscribes to none of them: on a standalone Zeek that is
+	## pure cost, more than forwarding the record itself. F (the default)
+	## turns it off there; T keeps it, for a standalone Zeek that also
+	## sends its logs to another Broker peer. Cluster nodes always keep it
+	## (their logs go to the logger that way).
+	const standalone_remote_logging = F &redef;
+}
+
 
 # Name of the filter added to every stream when filters are not honoured.
 const filter_name = "redis-bridge";
@@ -132,6 +146,13 @@ function wrap(id: Log::ID, f: Log::Filter): Log::Filter
 
 @endif
 
+# Zeek's remote logging of a wrapped default filter (standalone_remote_logging).
+function remote_logging(f: Log::Filter)
+	{
+	if ( ! standalone_remote_logging && Cluster::local_node_type() == Cluster::NONE )
+		f$log_remote = F;
+	}
+
 # Replaces the default filter of every stream by its wrapped copy: streams
 # not yet seen, or all of them with *again*.
 function wrap_default_filters(again: bool)
@@ -157,6 +178,7 @@ function wrap_default_filters(again: bool)
 			next;
 @endif
 
+		remote_logging(f);
 		Log::remove_filter(id, "default");
 		Log::add_filter(id, wrap(id, f));
 		}
