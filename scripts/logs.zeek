@@ -245,11 +245,9 @@ event flush_tick(epoch: count)
 		ticking = F;
 	}
 
-# Appends *rec* to the batch of *path*.
-function enqueue(rec: any, path: string, cols: vector of Column)
+# Appends *rec* to the batch of *s*.
+function append(s: StreamState, rec: any)
 	{
-	local s = state_of(path, cols);
-
 	if ( ! bridge_up && |s$batch| >= max_backlog )
 		{
 		if ( dropped == 0 )
@@ -262,7 +260,7 @@ function enqueue(rec: any, path: string, cols: vector of Column)
 	s$batch[|s$batch|] = rec;
 
 	if ( |s$batch| == 1 )
-		add pending_paths[path];
+		add pending_paths[s$path];
 
 	if ( draining || |s$batch| >= batch_size )
 		flush_stream(s);
@@ -270,6 +268,17 @@ function enqueue(rec: any, path: string, cols: vector of Column)
 	if ( ! ticking )
 		start_ticking();
 	}
+
+# Appends *rec* to the batch of *path*.
+function enqueue(rec: any, path: string, cols: vector of Column)
+	{
+	append(state_of(path, cols), rec);
+	}
+
+# Per stream, the state of the path its default filter writes when the
+# filter has no $path_func (most streams): forward_filtered() then finds
+# it with one look-up instead of computing columns and path per record.
+global direct: table[Log::ID] of StreamState;
 
 function wanted(id: Log::ID): bool
 	{
@@ -299,6 +308,14 @@ function forward_filtered(rec: any, id: Log::ID, f: Log::Filter)
 	if ( ! wanted(id) )
 		return;
 
+	# The filter's path is checked each time: a script may replace the
+	# filter by a copy with another path that keeps the package's wrapper.
+	if ( ! f?$path_func && id in direct && direct[id]$path == f$path )
+		{
+		append(direct[id], rec);
+		return;
+		}
+
 	local cols = filter_columns(id, f);
 
 	if ( |cols| == 0 )
@@ -307,7 +324,12 @@ function forward_filtered(rec: any, id: Log::ID, f: Log::Filter)
 	# As the logging manager does: $path_func with the filter's $path (or
 	# ""), else $path (Log::add_filter sets one of the two).
 	local path = f?$path_func ? f$path_func(id, f?$path ? f$path : "", rec) : f$path;
-	enqueue(rec, path, cols);
+	local s = state_of(path, cols);
+
+	if ( ! f?$path_func )
+		direct[id] = s;
+
+	append(s, rec);
 	}
 
 # Called by bridge.zeek when the bridge is peered: (re)send every known
