@@ -2,8 +2,8 @@
 ##!
 ##! By default (:zeek:see:`RedisBridge::honour_filters`) the package forwards
 ##! what each stream's ``default`` filter writes. It replaces that filter, at
-##! the end of ``zeek_init`` (and, before Zeek 4.1, on every flush tick for
-##! streams created later), by a copy that forwards each record the filter
+##! the end of ``zeek_init`` (and, for streams created later, at the first
+##! flush tick after the number of streams changed), by a copy that forwards each record the filter
 ##! accepts, with the filter's path and columns
 ##! (:zeek:see:`RedisBridge::forward_filtered`):
 ##!
