@@ -120,6 +120,10 @@ global wrap_generation: table[Log::ID] of count;
 global original_pred: table[Log::ID, count] of function(rec: any): bool;
 global wrapped_filter: table[Log::ID] of Log::Filter;
 
+# cat() of a wrapper predicate: the same for every closure of wrap()'s
+# function, another for any other function.
+global wrapper_description = "";
+
 function wrap(id: Log::ID, f: Log::Filter): Log::Filter
 	{
 	local g = id in wrap_generation ? wrap_generation[id] + 1 : 1;
@@ -141,7 +145,26 @@ function wrap(id: Log::ID, f: Log::Filter): Log::Filter
 
 		return T;
 		};
+	wrapper_description = cat(f$pred);
 	return f;
+	}
+
+# Whether *f*, the default filter of *id* now, is still the package's
+# wrapper: the very record wrap() returned (changed in place or not: the
+# wrapper reads that record) with a wrapper predicate. Then wrapping it
+# again would only chain a second wrapper, run for every record.
+function still_wrapped(id: Log::ID, f: Log::Filter): bool
+	{
+	if ( id !in wrapped_filter || ! f?$pred || cat(f$pred) != wrapper_description )
+		return F;
+
+	# A copy would keep the older wrapper, which forwards with the record it
+	# knows. Zeek has no identity test: mark one record and look at the other.
+	local mine = wrapped_filter[id];
+	mine$name = "redis-bridge-probe";
+	local same = f$name == mine$name;
+	mine$name = "default";
+	return same;
 	}
 
 @endif
@@ -175,6 +198,9 @@ function wrap_default_filters(again: bool)
 		# Wrapped already, and not replaced since: its policy is our
 		# wrapper (a hook value's description names it).
 		if ( f?$policy && cat(f$policy) == cat(wrapper_policy) )
+			next;
+@else
+		if ( still_wrapped(id, f) )
 			next;
 @endif
 
