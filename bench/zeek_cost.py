@@ -3,26 +3,41 @@
 
     /usr/bin/python3 bench/zeek_cost.py --bridge BUILD/bridge/zeek-redis-bridge
         [--zeek 3.2] [--repeat 100] [--rounds 3] [--trace NAME ...]
+        [--variant 'LABEL=MODE ARG ...'] [--perf DIR] [--profile-scripts DIR]
 
 Makes a large trace at run time from shared/zeek/traces (bench/make_trace.py: the traces
 repeated --repeat times, each copy shifted in time and addresses), then runs the real Zeek
-(tests/zeek/zeek_runner.py: --zeek picks the shared install) on it with `local`, in three
-modes, alternating, --rounds times:
+(tests/zeek/zeek_runner.py: --zeek picks the shared install; the bridge must be the build
+that speaks that Zeek's Broker) on it with `local`, in three modes, alternating, --rounds
+times:
 
   a  JSON files only (LogAscii::use_json=T), no package: Zeek's own cost of logging
   b  JSON files and the package forwarding to the bridge and Redis
   c  the package forwarding only: Log::enable_local_logging=F, no files
 
-Zeek's CPU seconds (user + system, from wait4 of the Zeek process) per run; the records of
-the run (lines of a's logs; XLEN of the zeek:* streams for b and c, which must equal a's
-counts per path); CPU per record; the ratios b/a and c/a of the medians. One redis-server and
-one bridge serve all runs (FLUSHALL before each). Loopback only; every wait bounded.
+A --variant is one more mode, run in every round after the others: LABEL=MODE then extra
+Zeek arguments (redefs such as RedisBridge::batch_size=500), or `scripts=DIR` to load the
+package from DIR instead (an older checkout's scripts/, for an A/B of a script change).
+
+Zeek's CPU seconds (user + system of the Zeek process and its threads, from wait4) per run;
+the records of the run (lines of a's logs; XLEN of the zeek:* streams for the forwarding
+modes, which must equal a's counts per path); CPU per record; the ratios b/a and c/a of the
+medians. In every forwarding mode that also writes files (b) each path's Redis entries are
+compared with that run's own files, line by line (byte-identical, or equal up to the order of
+a set's members: Broker carries sets sorted). Exits 1 if any record is missing, extra
+or different. One redis-server and one bridge serve all runs (FLUSHALL before each).
+Loopback only; every wait bounded. The load average is printed with the figures.
+
+--perf DIR runs each Zeek under `perf record -g` (DIR/zeek-<mode>-<round>.data; CPU figures
+then include perf's own cost). --profile-scripts DIR has Zeek count its script work:
+ZEEK_PROFILER_FILE (statement counts, Zeek 3.2) or --profile-scripts (calls and CPU time per
+function, Zeek 6.0 and later), DIR/prof-<mode>-<round>.txt.
 """
 
 import argparse
 import glob
 import os
-import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -35,21 +50,38 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "zeek"))
 
 import zeek_runner  # noqa: E402
 import zeek_logs  # noqa: E402
+import harness  # noqa: E402
 from harness import Bridge, RedisServer  # noqa: E402
 
-MODES = ("a", "b", "c")
 NOT_LOGS = {"loaded_scripts"}  # written once at start, not per traffic; left out of counts
 # Paths whose count depends on the run itself, not on the traffic: the package's peering
-# (broker, reporter lines) and timers that tick with the run's length (stats, capture_loss).
+# (broker, reporter lines) and timers that tick with the run's length or the process
+# (stats, capture_loss; Zeek 8's telemetry of its own metrics, Broker's among them).
 # Counted, but not required to match mode a's files.
-RUN_DEPENDENT = {"broker", "reporter", "stats", "capture_loss"}
+RUN_DEPENDENT = {"broker", "reporter", "stats", "capture_loss", "telemetry"}
+LABELS = {"a": "a: JSON files only", "b": "b: files + forwarding", "c": "c: forwarding only"}
 
 
-def run_zeek(zeek, args, timeout):
+def load():
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run_zeek(zeek, args, timeout, perf=None, profile=None):
     """Runs zeek in a scratch folder; returns (folder, CPU seconds, wall seconds)."""
     folder = tempfile.mkdtemp(prefix="zrb-zeek-cost-")
+    env = dict(zeek.env)
+    cmd = [os.path.join(zeek.prefix, "bin", "zeek"), *args]
+    if profile and zeek.number >= 60000:
+        cmd.insert(1, f"--profile-scripts={profile}")
+    elif profile:
+        env["ZEEK_PROFILER_FILE"] = profile
+    if perf:
+        cmd = ["perf", "record", "-q", "-g", "-o", perf, "--", *cmd]
     start = time.monotonic()
-    proc = zeek.start(args, folder)
+    with open(os.path.join(folder, "zeek.stdout"), "wb") as out, \
+            open(os.path.join(folder, "zeek.stderr"), "wb") as err:
+        proc = subprocess.Popen(cmd, cwd=folder, env=env, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err)
     deadline = start + timeout
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -57,6 +89,7 @@ def run_zeek(zeek, args, timeout):
             break
         if time.monotonic() > deadline:
             proc.kill()
+            proc.wait(10)
             raise SystemExit(f"zeek did not finish within {timeout}s: {zeek_runner.output(folder)}")
         time.sleep(0.01)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -65,18 +98,53 @@ def run_zeek(zeek, args, timeout):
     return folder, usage.ru_utime + usage.ru_stime, time.monotonic() - start
 
 
-def file_counts(folder):
-    counts = {}
-    for f in glob.glob(os.path.join(folder, "*.log")):
-        path = os.path.basename(f)[:-4]
-        if path not in NOT_LOGS:
-            counts[path] = len(zeek_runner.read_log_lines(f))
-    return counts
+def file_lines(folder):
+    return {os.path.basename(f)[:-4]: zeek_runner.read_log_lines(f)
+            for f in glob.glob(os.path.join(folder, "*.log"))
+            if os.path.basename(f)[:-4] not in NOT_LOGS}
 
 
 def redis_counts(redis, expected_total):
     zeek_logs.wait_for_redis(redis, expected_total, stall=5, timeout=300)
     return {p: redis.xlen("zeek:" + p) for p in zeek_logs.redis_paths(redis) if p not in NOT_LOGS}
+
+
+def set_fields(folder):
+    """{path: {field}} of set-typed columns (tests/zeek/set_fields.zeek wrote them)."""
+    out = {}
+    with open(os.path.join(folder, "set_fields.txt")) as f:
+        for line in f:
+            path, _, field = line.strip().partition(" ")
+            out.setdefault(path, set()).add(field)
+    return out
+
+
+def compare_lines(redis, lines, sets):
+    """Redis's entries against this run's own files, every path (those logged while Zeek
+    terminates included), as the zeek tests compare them (Broker carries sets sorted):
+    (identical or equal up to set order, other)."""
+    equal = other = 0
+    for path, expected in lines.items():
+        actual = redis.stream_json("zeek:" + path)
+        same = sum(1 for e, x in zip(expected, actual)
+                   if e == x or harness.same_but_set_order(e, x, sets.get(path, set())))
+        equal += same
+        other += max(len(expected), len(actual)) - same
+        if same != len(expected) or len(actual) != len(expected):
+            print(f"  {path}: {len(expected)} lines in the file, {len(actual)} in Redis, "
+                  f"{same} equal\n" + harness.first_differences(expected, actual))
+    return equal, other
+
+
+def parse_variant(text, package):
+    label, _, rest = text.partition("=")
+    words = shlex.split(rest)
+    if not label or not words or words[0] not in LABELS:
+        raise SystemExit(f"--variant {text!r}: expected 'LABEL=MODE [ARG ...]', MODE a, b or c")
+    base, extra = words[0], words[1:]
+    scripts = [w.split("=", 1)[1] for w in extra if w.startswith("scripts=")]
+    extra = [w for w in extra if not w.startswith("scripts=")]
+    return label, base, extra, (os.path.abspath(scripts[-1]) if scripts else package)
 
 
 def main():
@@ -87,31 +155,60 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--trace", action="append", default=[],
                     help="trace name under shared/zeek/traces (default: http_bro.org)")
+    ap.add_argument("--modes", default="abc", help="which of a, b, c to run (a always runs)")
+    ap.add_argument("--variant", action="append", default=[])
+    ap.add_argument("--perf")
+    ap.add_argument("--profile-scripts")
     ap.add_argument("--timeout", type=float, default=600)
     a = ap.parse_args()
     os.environ["ZRB_BRIDGE"] = os.path.abspath(a.bridge)
     names = a.trace or ["http_bro.org"]
     traces = [t for t in zeek_runner.traces() if os.path.basename(t)[:-5] in names]
+    if len(traces) != len(names):
+        raise SystemExit(f"traces {names}: found only {traces}")
+    for d in (a.perf, a.profile_scripts):
+        if d:
+            os.makedirs(d, exist_ok=True)
     zeek = zeek_runner.Zeek(a.zeek)
     work = tempfile.mkdtemp(prefix="zrb-zeek-cost-trace-")
     big = os.path.join(work, "big.pcap")
     subprocess.run([sys.executable, os.path.join(HERE, "make_trace.py"), "--out", big,
                     "--repeat", str(a.repeat), *traces], check=True)
-    cpu = {m: [] for m in MODES}
+    print(f"start: {load()}", flush=True)
+    modes = ["a"] + [m for m in "bc" if m in a.modes]
+    base = {m: m for m in modes}
+    labels = dict(LABELS)
+    failures = 0
     records = {}
     with RedisServer() as redis, Bridge(redis) as bridge:
-        package = [zeek_runner.scripts_dir(), *zeek_logs.bridge_args(bridge)]
+        package = zeek_runner.scripts_dir()
+        # set_fields.zeek (every mode, for the same work) names the set-typed columns.
+        common = ["-C", "-r", big, "local", zeek_logs.SET_FIELDS]
         args = {
-            "a": ["-C", "-r", big, "local", "LogAscii::use_json=T"],
-            "b": ["-C", "-r", big, "local", *package, "LogAscii::use_json=T"],
-            "c": ["-C", "-r", big, "local", *package, "Log::enable_local_logging=F"],
+            "a": [*common, "LogAscii::use_json=T"],
+            "b": [*common, package, *zeek_logs.bridge_args(bridge), "LogAscii::use_json=T"],
+            "c": [*common, package, *zeek_logs.bridge_args(bridge), "Log::enable_local_logging=F"],
         }
+        for v in a.variant:
+            label, m, extra, scripts = parse_variant(v, package)
+            args[label] = [scripts if x == package else x for x in args[m]] + extra
+            base[label] = m
+            labels[label] = f"{label}: {m} + {' '.join(shlex.split(v.partition('=')[2])[1:])}"
+            modes.append(label)
+        cpu = {m: [] for m in modes}
         for r in range(a.rounds):
-            for m in MODES:
+            for m in modes:
                 redis.command("FLUSHALL")
-                folder, secs, wall = run_zeek(zeek, args[m], a.timeout)
-                if m == "a":
-                    counts = file_counts(folder)
+                tag = f"{m}-{r + 1}"
+                folder, secs, wall = run_zeek(
+                    zeek, args[m], a.timeout,
+                    perf=a.perf and os.path.join(a.perf, f"zeek-{tag}.data"),
+                    profile=a.profile_scripts and os.path.abspath(
+                        os.path.join(a.profile_scripts, f"prof-{tag}.txt")))
+                lines = file_lines(folder)
+                note = ""
+                if base[m] == "a":
+                    counts = {p: len(v) for p, v in lines.items()}
                     records.setdefault("a", counts)
                 else:
                     want = records["a"]
@@ -120,27 +217,44 @@ def main():
                                for p in (set(want) | set(counts)) - RUN_DEPENDENT
                                if want.get(p, 0) != counts.get(p, 0)}
                     if missing:
+                        failures += 1
                         print(f"round {r + 1} mode {m}: Redis differs from Zeek's files "
                               f"(path: zeek, redis): {missing}")
+                    if base[m] == "b":
+                        every = {os.path.basename(f)[:-4]: zeek_runner.read_log_lines(f)
+                                 for f in glob.glob(os.path.join(folder, "*.log"))}
+                        same, other = compare_lines(redis, every, set_fields(folder))
+                        failures += other > 0
+                        note = f", {same} equal to the run's files, {other} not"
                 cpu[m].append(secs)
-                n = sum(counts.values())
                 print(f"round {r + 1} mode {m}: Zeek CPU {secs:.2f} s, wall {wall:.2f} s, "
-                      f"{n} records")
+                      f"{sum(counts.values())} records{note}; {load()}", flush=True)
                 zeek_runner.shutil.rmtree(folder, ignore_errors=True)
     zeek.close()
+    zeek_runner.shutil.rmtree(work, ignore_errors=True)
     n = sum(v for p, v in records["a"].items() if p not in RUN_DEPENDENT)
-    med = {m: statistics.median(cpu[m]) for m in MODES}
-    print(f"\nZeek {zeek.number}, trace {'+'.join(names)} x{a.repeat}, {n} traffic log records per run, "
-          f"{a.rounds} rounds; {platform.node() and 'machine: '}{os.cpu_count()} CPUs")
-    print("| mode | Zeek CPU s (median) | all runs | us per record |")
-    print("|---|---:|---|---:|")
-    labels = {"a": "a: JSON files only", "b": "b: files + forwarding", "c": "c: forwarding only"}
-    for m in MODES:
+    med = {m: statistics.median(cpu[m]) for m in modes}
+    print(f"\nZeek {zeek.number}, trace {'+'.join(names)} x{a.repeat}, {n} traffic log records "
+          f"per run, {a.rounds} rounds; {os.cpu_count()} CPUs; end: {load()}")
+    # On a shared machine every run's CPU seconds move with the others' load; a mode's run
+    # and the a run of the same round saw about the same load, so the median of the
+    # per-round ratios is given beside the ratio of the medians.
+    paired = {m: statistics.median(x / y for x, y in zip(cpu[m], cpu["a"])) for m in modes}
+    print("| mode | Zeek CPU s (median) | all runs | us per record | vs a (medians) | "
+          "vs a (median of rounds) |")
+    print("|---|---:|---|---:|---:|---:|")
+    for m in modes:
         runs = ", ".join(f"{x:.2f}" for x in cpu[m])
-        print(f"| {labels[m]} | {med[m]:.2f} | {runs} | {med[m] / n * 1e6:.1f} |")
-    print(f"\nb/a = {med['b'] / med['a']:.2f} (target <= 1.10), "
-          f"c/a = {med['c'] / med['a']:.2f} (target < 1.00); forwarding costs "
-          f"{(med['b'] - med['a']) / n * 1e6:.1f} us of Zeek CPU per record")
+        print(f"| {labels[m]} | {med[m]:.2f} | {runs} | {med[m] / n * 1e6:.1f} | "
+              f"{med[m] / med['a']:.2f} | {paired[m]:.2f} |")
+    if "b" in med:
+        print(f"\nb/a = {med['b'] / med['a']:.2f} (per round: {paired['b']:.2f}; target <= 1.10); "
+              f"forwarding costs "
+              f"{(med['b'] - med['a']) / n * 1e6:.1f} us of Zeek CPU per record")
+    if "c" in med:
+        print(f"c/a = {med['c'] / med['a']:.2f} (per round: {paired['c']:.2f}; target < 1.00)")
+    print("every record arrived" if not failures else f"{failures} runs lost or changed records")
+    sys.exit(1 if failures else 0)
 
 
 if __name__ == "__main__":

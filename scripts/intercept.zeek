@@ -2,8 +2,8 @@
 ##!
 ##! By default (:zeek:see:`RedisBridge::honour_filters`) the package forwards
 ##! what each stream's ``default`` filter writes. It replaces that filter, at
-##! the end of ``zeek_init`` (and, before Zeek 4.1, on every flush tick for
-##! streams created later), by a copy that forwards each record the filter
+##! the end of ``zeek_init`` (and, for streams created later, at the first
+##! flush tick after the number of streams changed), by a copy that forwards each record the filter
 ##! accepts, with the filter's path and columns
 ##! (:zeek:see:`RedisBridge::forward_filtered`):
 ##!
@@ -30,6 +30,20 @@
 @load ./logs
 
 module RedisBridge;
+
+export {
+	## Whether the log writes of a standalone Zeek (:zeek:see:`Cluster::NONE`)
+	## still go to its Broker peers as Zeek's own remote logging (the
+	## ``$log_remote`` of the ``default`` filters the package wraps, see
+	## :zeek:see:`RedisBridge::honour_filters`). Once any peer is connected
+	## (the bridge is one), Zeek serializes every such write for Broker, and
+	## the bridge subscribes to none of them: on a standalone Zeek that is
+	## pure cost, more than forwarding the record itself. F (the default)
+	## turns it off there; T keeps it, for a standalone Zeek that also
+	## sends its logs to another Broker peer. Cluster nodes always keep it
+	## (their logs go to the logger that way).
+	const standalone_remote_logging = F &redef;
+}
 
 
 # Name of the filter added to every stream when filters are not honoured.
@@ -106,6 +120,10 @@ global wrap_generation: table[Log::ID] of count;
 global original_pred: table[Log::ID, count] of function(rec: any): bool;
 global wrapped_filter: table[Log::ID] of Log::Filter;
 
+# cat() of a wrapper predicate: the same for every closure of wrap()'s
+# function, another for any other function.
+global wrapper_description = "";
+
 function wrap(id: Log::ID, f: Log::Filter): Log::Filter
 	{
 	local g = id in wrap_generation ? wrap_generation[id] + 1 : 1;
@@ -127,10 +145,36 @@ function wrap(id: Log::ID, f: Log::Filter): Log::Filter
 
 		return T;
 		};
+	wrapper_description = cat(f$pred);
 	return f;
 	}
 
+# Whether *f*, the default filter of *id* now, is still the package's
+# wrapper: the very record wrap() returned (changed in place or not: the
+# wrapper reads that record) with a wrapper predicate. Then wrapping it
+# again would only chain a second wrapper, run for every record.
+function still_wrapped(id: Log::ID, f: Log::Filter): bool
+	{
+	if ( id !in wrapped_filter || ! f?$pred || cat(f$pred) != wrapper_description )
+		return F;
+
+	# A copy would keep the older wrapper, which forwards with the record it
+	# knows. Zeek has no identity test: mark one record and look at the other.
+	local mine = wrapped_filter[id];
+	mine$name = "redis-bridge-probe";
+	local same = f$name == mine$name;
+	mine$name = "default";
+	return same;
+	}
+
 @endif
+
+# Zeek's remote logging of a wrapped default filter (standalone_remote_logging).
+function remote_logging(f: Log::Filter)
+	{
+	if ( ! standalone_remote_logging && Cluster::local_node_type() == Cluster::NONE )
+		f$log_remote = F;
+	}
 
 # Replaces the default filter of every stream by its wrapped copy: streams
 # not yet seen, or all of them with *again*.
@@ -155,8 +199,12 @@ function wrap_default_filters(again: bool)
 		# wrapper (a hook value's description names it).
 		if ( f?$policy && cat(f$policy) == cat(wrapper_policy) )
 			next;
+@else
+		if ( still_wrapped(id, f) )
+			next;
 @endif
 
+		remote_logging(f);
 		Log::remove_filter(id, "default");
 		Log::add_filter(id, wrap(id, f));
 		}
@@ -232,13 +280,25 @@ event zeek_init() &priority=-1000
 @endif
 	}
 
+# Number of log streams when periodic() last looked for new ones.
+global streams_seen = 0;
+
 hook periodic()
 	{
-	if ( honour_filters )
-		wrap_default_filters(F);
+	# Runs on every flush tick (every 200 ms of trace time: thousands of
+	# times over a long trace), so it looks at the streams only when their
+	# number changed (a stream removed and another created between two
+	# ticks is not seen until the number changes again).
+	if ( |Log::active_streams| != streams_seen )
+		{
+		streams_seen = |Log::active_streams|;
+
+		if ( honour_filters )
+			wrap_default_filters(F);
 
 @if ( Version::number < 40100 )
-	if ( ! honour_filters )
-		attach_filters();
+		if ( ! honour_filters )
+			attach_filters();
 @endif
+		}
 	}

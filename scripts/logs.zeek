@@ -45,6 +45,12 @@ global flush_tick: event(epoch: count);
 # Set in zeek_done: from then on every record is published at once.
 global draining = F;
 
+# Paths whose batch holds records, so that a flush tick visits only those.
+global pending_paths: set[string];
+
+# Wall clock time of the last flush by the timer (see flush_tick).
+global last_tick_flush: time = double_to_time(0.0);
+
 # Records dropped because the backlog of their stream was full.
 global dropped = 0;
 
@@ -183,6 +189,7 @@ function flush_stream(s: StreamState)
 
 	local recs = s$batch;
 	s$batch = new_batch();
+	delete pending_paths[s$path];
 	local size = batch_size > 0 ? batch_size : 1;
 
 	if ( n <= size )
@@ -203,7 +210,8 @@ function flush_stream(s: StreamState)
 
 function flush_all()
 	{
-	for ( p in streams )
+	# flush_stream() deletes from pending_paths: iterate over a copy.
+	for ( p in copy(pending_paths) )
 		flush_stream(streams[p]);
 	}
 
@@ -231,7 +239,20 @@ event flush_tick(epoch: count)
 		return;
 
 	hook periodic();
-	flush_all();
+
+	# Reading a trace, network time runs far ahead of the wall clock: a
+	# 200 ms tick of trace time comes every few ms and would publish a
+	# record or two per event, each event costing Zeek (conversion, a
+	# message to Broker's threads, a wakeup) as much as a full batch. So
+	# while reading traces the timer flushes at most once per
+	# flush_interval of wall clock time; records then still wait at most
+	# about that long, measured as a reader of Redis sees it. Live, network
+	# time follows the wall clock and every tick flushes.
+	if ( ! reading_traces() || current_time() - last_tick_flush >= flush_interval )
+		{
+		flush_all();
+		last_tick_flush = current_time();
+		}
 
 	if ( flush_interval > 0secs )
 		schedule flush_interval { RedisBridge::flush_tick(epoch) };
@@ -239,11 +260,9 @@ event flush_tick(epoch: count)
 		ticking = F;
 	}
 
-# Appends *rec* to the batch of *path*.
-function enqueue(rec: any, path: string, cols: vector of Column)
+# Appends *rec* to the batch of *s*.
+function append(s: StreamState, rec: any)
 	{
-	local s = state_of(path, cols);
-
 	if ( ! bridge_up && |s$batch| >= max_backlog )
 		{
 		if ( dropped == 0 )
@@ -255,12 +274,26 @@ function enqueue(rec: any, path: string, cols: vector of Column)
 
 	s$batch[|s$batch|] = rec;
 
+	if ( |s$batch| == 1 )
+		add pending_paths[s$path];
+
 	if ( draining || |s$batch| >= batch_size )
 		flush_stream(s);
 
 	if ( ! ticking )
 		start_ticking();
 	}
+
+# Appends *rec* to the batch of *path*.
+function enqueue(rec: any, path: string, cols: vector of Column)
+	{
+	append(state_of(path, cols), rec);
+	}
+
+# Per stream, the state of the path its default filter writes when the
+# filter has no $path_func (most streams): forward_filtered() then finds
+# it with one look-up instead of computing columns and path per record.
+global direct: table[Log::ID] of StreamState;
 
 function wanted(id: Log::ID): bool
 	{
@@ -290,6 +323,14 @@ function forward_filtered(rec: any, id: Log::ID, f: Log::Filter)
 	if ( ! wanted(id) )
 		return;
 
+	# The filter's path is checked each time: a script may replace the
+	# filter by a copy with another path that keeps the package's wrapper.
+	if ( ! f?$path_func && id in direct && direct[id]$path == f$path )
+		{
+		append(direct[id], rec);
+		return;
+		}
+
 	local cols = filter_columns(id, f);
 
 	if ( |cols| == 0 )
@@ -298,7 +339,12 @@ function forward_filtered(rec: any, id: Log::ID, f: Log::Filter)
 	# As the logging manager does: $path_func with the filter's $path (or
 	# ""), else $path (Log::add_filter sets one of the two).
 	local path = f?$path_func ? f$path_func(id, f?$path ? f$path : "", rec) : f$path;
-	enqueue(rec, path, cols);
+	local s = state_of(path, cols);
+
+	if ( ! f?$path_func )
+		direct[id] = s;
+
+	append(s, rec);
 	}
 
 # Called by bridge.zeek when the bridge is peered: (re)send every known
@@ -360,10 +406,25 @@ function pending_records(): count
 	return n;
 	}
 
-# Busy-waits (wall clock) until *until*; Broker runs on threads of its own
-# meanwhile.
+# Waits (wall clock) until *until*; Broker runs on threads of its own
+# meanwhile. It blocks rather than spins: a busy wait of 0.5 s at the end
+# of every run was a third of what forwarding cost Zeek's CPU on a
+# 100-copy trace (bench/RESULTS.md). Zeek before 7.1 has no sleep(); there
+# piped_exec() runs the shell's sleep and waits for it. Whatever is left
+# (no shell, an early wakeup) is spun away.
 function linger(until: time)
 	{
+	local left = until - current_time();
+
+	if ( left > 0secs )
+		{
+@if ( Version::number >= 70100 )
+		sleep(left);
+@else
+		piped_exec(fmt("sleep %.3f", interval_to_double(left)), "");
+@endif
+		}
+
 	while ( current_time() < until )
 		;
 	}
@@ -408,8 +469,13 @@ event zeek_done() &priority=-1000
 		Reporter::info(fmt("RedisBridge: %d records sent at shutdown, not confirmed",
 		                   published_records - base));
 
-	# What was published just now is still in Broker's queues: keep Zeek
-	# alive for a moment so that Broker sends it before it is torn down.
+	# What was published just now is still in Broker's queues. Zeek 8's
+	# Broker closes every peering gracefully on shutdown (it sends what is
+	# queued, then BYE): every record arrived there without waiting. Zeek
+	# 3.2 (Broker 1.4) loses some without a wait; it and the versions in
+	# between (not tested here) keep Zeek alive for a moment.
+@if ( Version::number < 80000 )
 	if ( bridge_up && published_records > base && drain_timeout > 0secs )
 		linger(current_time() + (drain_timeout < 500msec ? drain_timeout : 500msec));
+@endif
 	}

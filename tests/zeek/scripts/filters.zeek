@@ -7,7 +7,11 @@
 module FilterTest;
 
 export {
-	redef enum Log::ID += { LOG };
+	redef enum Log::ID += { LOG, COPY_LOG };
+
+	type CopyInfo: record {
+		n: count &log;
+	};
 
 	type Info: record {
 		n:      count  &log;
@@ -45,6 +49,18 @@ function split(id: Log::ID, path: string, rec: Info): string
 event zeek_init() &priority=10
 	{
 	Log::create_stream(LOG, [$columns=Info, $path="ftest"]);
+	Log::create_stream(COPY_LOG, [$columns=CopyInfo, $path="fcopy"]);
+	}
+
+# A default filter replaced by a copy of itself (by then the package's wrapper, kept) with
+# another path: the package must wrap it again, else the old wrapper forwards under the old
+# path.
+event zeek_init() &priority=2
+	{
+	local f = copy(Log::get_filter(COPY_LOG, "default"));
+	f$path = "fcopy_renamed";
+	Log::remove_filter(COPY_LOG, "default");
+	Log::add_filter(COPY_LOG, f);
 	}
 
 event zeek_init() &priority=2
@@ -68,7 +84,10 @@ event zeek_init() &priority=-2000
 	local i = 0;
 
 	while ( ++i <= 60 )
+		{
 		Log::write(LOG, [$n=i, $secret="s", $tags=set("b", "a", "c"), $v=vector(3, 1, 2)]);
+		Log::write(COPY_LOG, [$n=i]);
+		}
 	}
 
 event zeek_done()
