@@ -202,16 +202,22 @@ def quiet(redis, seconds=4, timeout=60):
 
 def cluster(zeek, checks, summary):
     if zeek.number < 80000:
-        # The layout and the worker's intel hold are written for the 8.0 scripts (the
-        # indicator_inserted hook, Cluster::manager_is_logger, the Broker backend's layout).
-        summary.append(f"cluster: not run on Zeek {zeek.number} (written for Zeek 8.0's "
-                       "cluster framework; run by the z8 flavour)")
+        # Tried with 3.2.4: its manager wrote no timer-driven records within 60 s and its nodes
+        # retry cluster peerings only once a minute; the worker's intel hold uses a hook 3.2
+        # lacks. Run by the z8 flavour with 8.0.10.
+        print(f"SKIP: test_zeek_cluster is written for Zeek 8.0's cluster framework, not "
+              f"Zeek {zeek.number} (run by the z8 flavour)")
+        summary.append(f"cluster: skipped on Zeek {zeek.number}")
         return
     base = tempfile.mkdtemp(prefix="zrb-zeek-cluster-")
     nodes = {}
     try:
         with RedisServer() as redis:
-            run_cluster(zeek, redis, base, nodes, checks, summary)
+            try:
+                run_cluster(zeek, redis, base, nodes, checks, summary)
+            except harness.TestError as e:
+                checks.fail(f"{e}\n" + "\n".join(f"{n.name}:\n{harness.tail(n.output(), 15)}"
+                                                  for n in nodes.values() if n.dirs))
     finally:
         for node in nodes.values():
             node.stop(signal.SIGKILL, 10)
