@@ -8,8 +8,12 @@ proxy-1, worker-1 and worker-2, each on a free loopback port; the cluster backen
     CLUSTER_NODE=<name> zeek [-C -r <trace>] frameworks/intel/seen <scripts>
         tests/zeek/scripts/cluster_node.zeek LogAscii::use_json=T
         RedisBridge::bridge_port=<bridge port>/tcp Broker::disable_ssl=T
-(the logger also Log::default_rotation_interval=0secs). worker-1 reads wikipedia.pcap,
-worker-2 ssh_sshguess.pcap.
+        RedisBridge::retry_interval=1sec Log::enable_local_logging=T
+        Log::default_rotation_interval=0secs
+(the logger also set_fields.zeek). worker-1 reads wikipedia.pcap, worker-2 ssh_sshguess.pcap.
+Local logging on every node: each node's own files hold every record it wrote, also those
+the logger never gets (Zeek drops a node's remote log writes made before it is connected to
+the logger: the manager's first records, each worker's packet_filter line).
 
 Intel, by design: the indicators (an address and an HTTP host of wikipedia.pcap) are published
 on zeek:intel before the cluster starts, so they are in the bridge's snapshot. The manager
@@ -30,10 +34,14 @@ Steps, asserted at the end on what is in Redis:
   3. worker-1 and worker-2 started; once Redis holds their records and is quiet, worker-2 is
      killed (SIGKILL) and started again: it reads its trace again, and its records after the
      restart arrive (its paths are counted twice);
-  4. every node stopped (SIGTERM; the logger last), then Redis compared with the logger's own
-     JSON logs per path, as multisets (the logger interleaves nodes in another order than the
-     bridge): each line byte-identical or equal up to set order, nothing missing or extra,
-     so every record arrived exactly once; all 150 ticks there; intel.log holds the matches.
+  4. every node stopped (SIGTERM; the logger last), then Redis compared per path, as
+     multisets (the logger interleaves nodes in another order than the bridge), with the
+     logger's JSON logs joined with the other nodes' own files (a line expected as often as
+     the larger of its two counts): each line byte-identical or equal up to set order,
+     nothing missing or extra, so every record arrived exactly once; all 150 ticks there,
+     through both bridges; intel.log holds the matches, seen on worker-1. Printed: the
+     records of each node (each start) per path, and per path the logger / nodes / Redis
+     counts and how many Redis lines the logger lacks.
 
 Run: ZRB_ZEEK=8.0 ZRB_BRIDGE=build-z8/bridge/zeek-redis-bridge python3 tests/zeek/test_zeek_cluster.py
 """
