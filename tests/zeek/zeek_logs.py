@@ -19,6 +19,27 @@ def bridge_args(bridge):
     return [f"RedisBridge::bridge_port={bridge.port}/tcp", "Broker::disable_ssl=T"]
 
 
+def logs_in(folder):
+    """{path: [json line bytes]} of every log Zeek wrote into `folder`."""
+    out = {}
+    for f in glob.glob(os.path.join(folder, "*.log")):
+        out[os.path.basename(f)[:-4]] = zeek_runner.read_log_lines(f)
+    return out
+
+
+def set_fields_in(folder):
+    """{path: {field}} of set-typed columns (set_fields.zeek's set_fields.txt in `folder`)."""
+    out = {}
+    try:
+        with open(os.path.join(folder, "set_fields.txt")) as f:
+            for line in f:
+                path, _, field = line.strip().partition(" ")
+                out.setdefault(path, set()).add(field)
+    except FileNotFoundError:
+        pass
+    return out
+
+
 class Run:
     """One Zeek run in a scratch directory: `Run(zeek, args).go(timeout)`."""
 
@@ -35,22 +56,11 @@ class Run:
 
     def logs(self):
         """{path: [json line bytes]} of every log Zeek wrote."""
-        out = {}
-        for f in glob.glob(os.path.join(self.dir, "*.log")):
-            out[os.path.basename(f)[:-4]] = zeek_runner.read_log_lines(f)
-        return out
+        return logs_in(self.dir)
 
     def set_fields(self):
         """{path: {field}} of set-typed columns (written by set_fields.zeek)."""
-        out = {}
-        try:
-            with open(os.path.join(self.dir, "set_fields.txt")) as f:
-                for line in f:
-                    path, _, field = line.strip().partition(" ")
-                    out.setdefault(path, set()).add(field)
-        except FileNotFoundError:
-            pass
-        return out
+        return set_fields_in(self.dir)
 
     def messages(self):
         """The package's reporter messages ("RedisBridge: ..."), from Zeek's output and

@@ -91,12 +91,13 @@ class Zeek:
         major, minor, patch = (int(x) for x in m.groups())
         return major * 10000 + minor * 100 + patch
 
-    def start(self, args, cwd):
-        """Starts zeek with `args` in `cwd`; returns the Popen (stdout/stderr in cwd)."""
+    def start(self, args, cwd, env=None):
+        """Starts zeek with `args` in `cwd` (and the variables of `env` added to this install's
+        environment); returns the Popen (stdout/stderr in cwd)."""
         out = open(os.path.join(cwd, "zeek.stdout"), "wb")
         err = open(os.path.join(cwd, "zeek.stderr"), "wb")
         return subprocess.Popen([os.path.join(self.prefix, "bin", "zeek"), *args], cwd=cwd,
-                                env=self.env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+                                env={**self.env, **(env or {})}, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
 
     def run(self, args, cwd, timeout):
         """Runs zeek to its end. Returns (exit code or None if it had to be killed after
