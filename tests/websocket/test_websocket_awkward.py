@@ -19,20 +19,14 @@ import zeek_runner  # noqa: E402  (puts tests/integration on sys.path)
 import harness  # noqa: E402
 import zeek_logs  # noqa: E402
 from harness import RedisServer  # noqa: E402
-from test_websocket_traces import WebSocketBridge  # noqa: E402
+from test_websocket_traces import WebSocketBridge, websocket_run  # noqa: E402
 
 RECORDS = 33
 
 
 def run(zeek, iso, checks, summary):
     name = "awkward" + (" iso8601" if iso else "")
-    port = harness.free_port()
-    url = f"ws://127.0.0.1:{port}/v1/messages/json"
-    args = ["-b", zeek_runner.scripts_dir(), os.path.join(HERE, "ws_awkward.zeek"),
-            "LogAscii::use_json=T", "RedisBridge::transport=RedisBridge::TRANSPORT_WEBSOCKET",
-            f"RedisBridge::websocket_port={port}/tcp"]
-    if iso:
-        args.append("LogAscii::json_timestamps=JSON::TS_ISO8601")
+    url, args = websocket_run(["-b", os.path.join(HERE, "ws_awkward.zeek")], iso)
     with RedisServer() as redis, \
             WebSocketBridge(redis, url, ["--json.timestamps", "iso8601"] if iso else []) as bridge:
         r = zeek_logs.Run(zeek, args).go(60)
