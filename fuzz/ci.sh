@@ -14,7 +14,7 @@ cmake --build "$build" -j"$(nproc)" --target fuzz_protocol fuzz_broker_data fuzz
 cmake --build "$build" --target fuzz_seeds
 # The WebSocket target's seeds: messages recorded from a real Zeek 8.0.10.
 mkdir -p "$build/fuzz/seeds/websocket"
-cp ../shared/corpus/zeek-8.0.10/websocket/*.json "$build/fuzz/seeds/websocket/"
+cp ../shared/corpus/zeek-8.0.10/websocket/*.json fuzz/seeds_websocket/*.json "$build/fuzz/seeds/websocket/"
 cd "$build/fuzz"
 for target in protocol broker_data intel websocket; do
   mkdir -p "ci/$target"

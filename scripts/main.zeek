@@ -200,7 +200,8 @@ export {
 	## Protocol version 2 (the WebSocket transport): as
 	## :zeek:see:`RedisBridge::log_batch`, plus Zeek's own JSON text of
 	## the records, from which the bridge takes the exact digits of
-	## doubles and times (the WebSocket API cuts them).
+	## doubles, times and intervals (the WebSocket API cuts doubles and
+	## times).
 	##
 	## node: the sending node.
 	##
@@ -208,8 +209,10 @@ export {
 	##
 	## records: the records.
 	##
-	## text: ``to_json(records, T, /^-/)``: a JSON array, one object per
-	## record (``&log`` fields only, field names unchanged).
+	## text: ``to_json(records, T, /^-/, T)`` (Zeek 7.1 and later;
+	## before, without the last argument): a JSON array, one object per
+	## record (``&log`` fields only, field names unchanged, intervals as
+	## seconds).
 	global log_batch2: event(node: string, path: string, records: vector of any,
 	                         text: string);
 

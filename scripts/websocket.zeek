@@ -120,13 +120,15 @@ global websocket_bridge_changed: hook(up: bool);
 @if ( Version::number >= 50000 )
 # Protocol 2: the records as typed values (exact for every type but double
 # and time over this transport) and, in one built-in call per batch, Zeek's
-# own JSON text of them, whose doubles and times are exact. /^-/ matches no
-# field name, so to_json keeps names as they are (its default drops a
+# own JSON text of them, whose doubles, times and (from 7.1 on, with
+# interval_as_double) intervals have the log writer's digits. /^-/ matches
+# no field name, so to_json keeps names as they are (its default drops a
 # leading "_").
 function send_batch_v2(path: string, recs: vector of any): bool
 	{
 @if ( Version::number >= 70100 )
-	return Cluster::publish(topic, log_batch2, this_node, path, recs, to_json(recs, T, /^-/));
+	return Cluster::publish(topic, log_batch2, this_node, path, recs,
+	                        to_json(recs, T, /^-/, T));
 @else
 	return Broker::publish(topic, log_batch2, this_node, path, recs, to_json(recs, T, /^-/));
 @endif

@@ -225,7 +225,8 @@ class RecordWriter {
           return true;
         }
         // Protocol 2 hands over the time as Zeek's exact double of seconds
-        // (logs/exact_text.hh); it is always finite.
+        // (logs/exact_text.hh); it is always finite (the text's null keeps
+        // the typed value).
         if (const double* d = v.get_if<double>()) {
           time(*d);
           return true;
@@ -237,6 +238,11 @@ class RecordWriter {
             out_ += "null";
           else
             append_zeek_double(out_, interval_from_ns(t->ns), dialect_.rounded_grisu);
+          return true;
+        }
+        // Protocol 2: Zeek's exact double of seconds (logs/exact_text.hh).
+        if (const double* d = v.get_if<double>()) {
+          append_zeek_double(out_, *d, dialect_.rounded_grisu);
           return true;
         }
         break;

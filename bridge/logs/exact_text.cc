@@ -11,7 +11,7 @@ namespace {
 using simdjson::dom::element;
 
 bool is_exact_type(TypeTag t) {
-  return t == TypeTag::double_ || t == TypeTag::time;
+  return t == TypeTag::double_ || t == TypeTag::time || t == TypeTag::interval;
 }
 
 // The value at `index` in `record`, or nullptr where an enclosing record is
@@ -29,9 +29,11 @@ Value* leaf(Vector& record, const std::vector<uint32_t>& index) {
 }
 
 // One number (or null) of the text as a value: null stays nil, which the
-// caller treats as "keep the typed value".
-bool number(element e, Value& out) {
-  if (e.is_null()) return out = None{}, true;
+// caller treats as "keep the typed value". For an interval a string is
+// that too: to_json before Zeek 7.1 writes intervals as text ("1.0 msec"),
+// and the typed timespan is right to the nanosecond.
+bool number(element e, bool interval, Value& out) {
+  if (e.is_null() || (interval && e.is_string())) return out = None{}, true;
   double d;
   if (e.get_double().get(d)) return false;
   out = d;
@@ -41,20 +43,20 @@ bool number(element e, Value& out) {
 // A double or time: the text's number replaces the typed value; the text's
 // null (Zeek writes null for NaN and infinities) keeps it, so the renderer
 // writes null from the typed value as over Broker.
-bool scalar(element e, Value& v) {
+bool scalar(element e, bool interval, Value& v) {
   Value n;
-  if (!number(e, n)) return false;
+  if (!number(e, interval, n)) return false;
   if (!n.is_none()) v = std::move(n);
   return true;
 }
 
-bool elements(element e, std::vector<Value>& xs) {
+bool elements(element e, bool interval, std::vector<Value>& xs) {
   simdjson::dom::array a;
   if (e.get_array().get(a) || a.size() != xs.size()) return false;
   size_t i = 0;
   for (element x : a) {
     Value n;
-    if (!number(x, n)) return false;
+    if (!number(x, interval, n)) return false;
     if (!n.is_none() || xs[i].is_none()) xs[i] = std::move(n);
     ++i;
   }
@@ -72,13 +74,14 @@ bool column(element object, const Column& col, const ExactColumn& ec, Vector& re
       return false;
     }
   }
+  const bool interval = col.type.tag == TypeTag::interval || col.type.element == TypeTag::interval;
   bool ok;
   if (auto vec = v->get_if<Vector>())
-    ok = elements(e, *vec);
+    ok = elements(e, interval, *vec);
   else if (auto set = v->get_if<Set>())
-    ok = elements(e, set->elements);
+    ok = elements(e, interval, set->elements);
   else
-    ok = scalar(e, *v);
+    ok = scalar(e, interval, *v);
   if (!ok) error = "the text's value for column " + col.name + " does not match the record's";
   return ok;
 }

@@ -49,7 +49,7 @@ std::string render(const Vector& rec, const LogSchema& s) {
 
 TEST_CASE("exact_columns picks doubles, times and their containers, with their keys") {
   auto cols = exact_columns(schema());
-  REQUIRE(cols.size() == 6);  // ts, id.d, d, u, vs, st
+  REQUIRE(cols.size() == 6);  // ts, id.d, d, u, vs, st (no interval column here)
   CHECK(cols[0].column == 0);
   CHECK(cols[1].keys == std::vector<std::string>{"id", "d"});
   CHECK(cols[2].column == 3);

@@ -39,6 +39,18 @@ class WebSocketBridge(Bridge):
         return True if self.log() else None
 
 
+def websocket_run(args, iso):
+    """(the bridge's URL, Zeek's arguments): `args`, the package, JSON logs (ISO 8601 times if
+    `iso`), the WebSocket transport on a free port."""
+    port = harness.free_port()
+    zeek_args = [*args, zeek_runner.scripts_dir(), "LogAscii::use_json=T",
+                 "RedisBridge::transport=RedisBridge::TRANSPORT_WEBSOCKET",
+                 f"RedisBridge::websocket_port={port}/tcp"]
+    if iso:
+        zeek_args.append("LogAscii::json_timestamps=JSON::TS_ISO8601")
+    return f"ws://127.0.0.1:{port}/v1/messages/json", zeek_args
+
+
 class Unchecked:
     """Takes the Comparison's per-path checks without judging them: run_trace judges the rows."""
 
@@ -48,13 +60,7 @@ class Unchecked:
 
 def run_trace(zeek, trace, iso, checks, summary):
     name = os.path.basename(trace)[:-5] + (" iso8601" if iso else "")
-    port = harness.free_port()
-    url = f"ws://127.0.0.1:{port}/v1/messages/json"
-    args = ["-C", "-r", trace, "local", zeek_runner.scripts_dir(), zeek_logs.SET_FIELDS,
-            "LogAscii::use_json=T", "RedisBridge::transport=RedisBridge::TRANSPORT_WEBSOCKET",
-            f"RedisBridge::websocket_port={port}/tcp"]
-    if iso:
-        args.append("LogAscii::json_timestamps=JSON::TS_ISO8601")
+    url, args = websocket_run(["-C", "-r", trace, "local", zeek_logs.SET_FIELDS], iso)
     with RedisServer() as redis, \
             WebSocketBridge(redis, url, ["--json.timestamps", "iso8601"] if iso else []) as bridge:
         run = zeek_logs.Run(zeek, args).go(test_zeek_traces.EXIT_BOUND)

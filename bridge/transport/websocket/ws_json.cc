@@ -70,8 +70,9 @@ void append_digits(std::string& out, uint64_t v, int width) {
 // --- decoding ---
 
 struct Decoder {
-  explicit Decoder(size_t max) : max_depth(max) {}
+  Decoder(size_t max, bool latin1_strings) : max_depth(max), latin1(latin1_strings) {}
   size_t max_depth;
+  bool latin1;  // strings hold one code point per byte (escape_raw_bytes)
   size_t depth = 0;
   std::string reason;
   std::string why;
@@ -141,7 +142,7 @@ struct Decoder {
         if (type == "string") {
           std::string_view s;
           if (data.get_string().get(s)) return bad(type);
-          return out = std::string(s), true;
+          return out = latin1 ? latin1_bytes(s) : std::string(s), true;
         }
         if (type == "subnet") {
           std::string_view s;
@@ -155,7 +156,7 @@ struct Decoder {
         if (type == "enum-value") {
           std::string_view s;
           if (data.get_string().get(s)) return bad(type);
-          return out = EnumValue{std::string(s)}, true;
+          return out = EnumValue{latin1 ? latin1_bytes(s) : std::string(s)}, true;
         }
         break;
       case 'a':
@@ -260,16 +261,80 @@ struct Decoder {
   }
 };
 
+// Zeek's WebSocket API writes a string's bytes as they are (seen with Zeek
+// 8.0.10): control bytes and bytes that are not UTF-8 arrive raw inside the
+// JSON string, which JSON does not allow and simdjson refuses. So, inside
+// strings, every byte below 0x20 or from 0x80 on becomes \u00XX: simdjson
+// accepts the text, and each string decodes to code points U+0000..U+00FF,
+// one per original byte, which latin1_bytes() turns back into the bytes.
+bool has_raw_bytes(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c >= 0x80) return true;
+  return false;
+}
+
+void escape_raw_bytes(std::string_view s, std::string& out) {
+  static constexpr char hex[] = "0123456789abcdef";
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (in_string && c == '\\' && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0x80) {
+      out.push_back('\\');
+      out.push_back(s[++i]);  // an escape: the next byte does not end the string
+      continue;
+    }
+    if (c == '"') in_string = !in_string;
+    if (in_string && (c < 0x20 || c >= 0x80)) {
+      out += "\\u00";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+}
+
+}  // namespace
+
+std::string latin1_bytes(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    auto next = i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if ((c == 0xc2 || c == 0xc3) && (next & 0xc0) == 0x80) {
+      out.push_back(static_cast<char>(((c & 0x03) << 6) | (next & 0x3f)));
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+namespace {
+
 // The parser and a padded copy of the text, reused per thread: simdjson
-// reads up to SIMDJSON_PADDING bytes past the end of its input.
+// reads up to SIMDJSON_PADDING bytes past the end of its input. `escaped`:
+// the text had raw bytes in strings (escape_raw_bytes).
 struct Parser {
   simdjson::dom::parser parser;
   std::string buffer;
+  bool escaped = false;
 
   simdjson::error_code parse(std::string_view json, element& doc) {
-    buffer.resize(json.size() + simdjson::SIMDJSON_PADDING);
-    if (!json.empty()) std::memcpy(buffer.data(), json.data(), json.size());
-    return parser.parse(buffer.data(), json.size(), false).get(doc);
+    escaped = has_raw_bytes(json);
+    size_t size = json.size();
+    if (escaped) {
+      buffer.clear();
+      escape_raw_bytes(json, buffer);
+      size = buffer.size();
+      buffer.resize(size + simdjson::SIMDJSON_PADDING);
+    } else {
+      buffer.resize(size + simdjson::SIMDJSON_PADDING);
+      if (size != 0) std::memcpy(buffer.data(), json.data(), size);
+    }
+    return parser.parse(buffer.data(), size, false).get(doc);
   }
 };
 
@@ -460,7 +525,7 @@ Message decode_message(std::string_view json, size_t max_depth) {
 
   // [count 1, count 1, [name, args, (metadata)]], each element typed. The
   // envelope is checked in place; only the arguments are converted.
-  Decoder dec(max_depth);
+  Decoder dec(max_depth, thread_parser().escaped);
   auto not_event = [&] {
     return invalid("not_an_event", "message on '" + shorten(topic) + "' is not a Zeek event");
   };
@@ -506,7 +571,7 @@ bool decode_value_text(std::string_view json, size_t max_depth, Value& out, std:
     why = simdjson::error_message(err);
     return false;
   }
-  Decoder dec(max_depth);
+  Decoder dec(max_depth, thread_parser().escaped);
   if (!dec.value(doc, out)) {
     why = dec.reason + ": " + dec.why;
     return false;

@@ -62,6 +62,10 @@ bool parse_timestamp(std::string_view text, int64_t& ns);
 bool parse_timespan(std::string_view text, int64_t& ns);
 /// "443/tcp", "53/udp", "8/icmp", "0/?".
 bool parse_port(std::string_view text, Port& out);
+/// A string that had raw bytes escaped as \u00XX, decoded to UTF-8 (each
+/// code point U+0000..U+00FF two bytes or one), back to one byte per code
+/// point: the bytes Zeek's string held.
+std::string latin1_bytes(std::string_view s);
 /// The inverse texts, as Broker writes them (timestamps to the nanosecond).
 void append_timestamp(std::string& out, int64_t ns);
 void append_port(std::string& out, const Port& p);

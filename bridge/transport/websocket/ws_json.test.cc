@@ -219,3 +219,28 @@ TEST_CASE("hostile and broken messages are refused with a reason, never thrown")
 TEST_CASE("the subscription message") {
   CHECK(encode_subscription({"zeek/redis/", "a\"b"}) == R"(["zeek/redis/","a\"b"])");
 }
+
+TEST_CASE("raw bytes in strings, as Zeek 8.0.10 sends them, decode to the string's bytes") {
+  // Zeek 8.0.10 sent ev("\xc3\xb1\\x41\xff\x00\x01\x7f", ...) with the bytes
+  // raw inside the JSON string (only '\' escaped): not JSON, yet the bytes
+  // are all there.
+  const std::string raw = std::string("\xc3\xb1\\\\x41\xff", 7) + std::string("\x00\x01\x7f", 3);
+  const std::string msg =
+      R"({"type":"data-message","topic":"zeek/redis/logs","@data-type":"vector","data":[)"
+      R"({"@data-type":"count","data":1},{"@data-type":"count","data":1},)"
+      R"({"@data-type":"vector","data":[{"@data-type":"string","data":"ev"},)"
+      R"({"@data-type":"vector","data":[{"@data-type":"string","data":")" +
+      raw + R"("},{"@data-type":"enum-value","data":"A)" + std::string("\xe9") + R"("}]}]}]})";
+  auto m = decode_message(msg, 32);
+  REQUIRE_MESSAGE(m.kind == MessageKind::event, m.reason, ": ", m.text);
+  REQUIRE(m.event.args.size() == 2);
+  CHECK(*m.event.args[0].get_if<std::string>() ==
+        std::string("\xc3\xb1\\x41\xff", 6) + std::string("\x00\x01\x7f", 3));
+  CHECK(m.event.args[1].get_if<EnumValue>()->name == "A\xe9");
+}
+
+TEST_CASE("latin1_bytes maps U+0000..U+00FF back to single bytes") {
+  CHECK(latin1_bytes("abc") == "abc");
+  CHECK(latin1_bytes("\xc3\xbf\xc2\x80") == "\xff\x80");
+  CHECK(latin1_bytes("\xc3") == "\xc3");  // a lone lead byte stays
+}

@@ -40,6 +40,7 @@
 #include "observe/log.hh"
 #include "observe/rejection.hh"
 #include "transport/websocket.hh"
+#include "transport/websocket/binary_frames.hh"
 #include "transport/websocket/ws_json.hh"
 
 namespace zrb {
@@ -145,8 +146,10 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   }
 
  private:
-  using Plain = websocket::stream<beast::tcp_stream>;
-  using Secure = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+  // Zeek's text frames are read as binary (binary_frames.hh: a string
+  // that is not UTF-8 would make Beast drop the connection).
+  using Plain = websocket::stream<ws::BinaryFrames<beast::tcp_stream>>;
+  using Secure = websocket::stream<ws::BinaryFrames<beast::ssl_stream<beast::tcp_stream>>>;
 
   // Runs `f` on whichever stream this attempt uses.
   template <class F>
@@ -191,7 +194,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
 
   void secure_handshake(Plain& ws, uint64_t gen) { upgrade(ws, gen); }
   void secure_handshake(Secure& ws, uint64_t gen) {
-    auto& tls = ws.next_layer();
+    auto& tls = ws.next_layer().next_layer();
     if (!SSL_set_tlsext_host_name(tls.native_handle(), parts_.host.c_str()))
       return failed("tls", beast::error_code(static_cast<int>(::ERR_get_error()),
                                              asio::error::get_ssl_category()));
@@ -227,6 +230,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
 
   template <class WS>
   void subscribe(WS& ws, uint64_t gen) {
+    ws.next_layer().start_frames();
     ws.text(true);
     auto msg = std::make_shared<std::string>(ws::encode_subscription(shared_.options.topics));
     ws.async_write(asio::buffer(*msg),
@@ -243,18 +247,15 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
     ws.async_read(buffer_, [self = shared_from_this(), gen, &ws](beast::error_code ec, size_t) {
       if (self->stale(gen)) return;
       if (ec) return self->failed("read", ec);
-      if (!self->handle(ws.got_text())) return;
+      if (!self->handle()) return;
       self->read(ws, gen);
     });
   }
 
   // One complete message. False: stop (the transport is shutting down).
-  bool handle(bool text) {
+  // Text and binary alike: every frame arrives as binary (BinaryFrames).
+  bool handle() {
     ++shared_.received;
-    if (!text) {
-      reject("ws_bad_json", "a binary message from " + url_);
-      return true;
-    }
     auto data = buffer_.cdata();
     std::string_view json(static_cast<const char*>(data.data()), data.size());
     auto msg = ws::decode_message(json, shared_.options.max_depth);
