@@ -57,6 +57,18 @@ inline void disable_forwarding(broker::broker_options& bo) {
   bo.disable_forwarding = true;
 }
 
+/// This Broker has no backpressure from a peer: what a slower receiver has
+/// not taken waits in the sender's buffer for that peer (default 2048
+/// messages; Zeek 8 sets 8192, Broker::peer_buffer_size), and past it the
+/// overflow policy applies (Zeek: drop_oldest). A publisher measuring the
+/// receiver's rate sizes the buffer to hold the whole run and disconnects
+/// on overflow, so a run either delivers everything or fails visibly.
+/// Broker 1.4 queues at the sender's core without a bound and needs nothing.
+inline void hold_whole_run(broker::broker_options& bo, size_t messages) {
+  bo.peer_buffer_size = messages;
+  bo.peer_overflow_policy = broker::overflow_policy::disconnect;
+}
+
 inline void set_scheduler(broker::configuration& config, const std::string& policy,
                           size_t threads) {
   if (!policy.empty()) config.set("caf.scheduler.policy", policy);
@@ -116,6 +128,8 @@ inline void disable_forwarding(broker::broker_options& bo) {
   bo.forward = false;
 }
 
+inline void hold_whole_run(broker::broker_options&, size_t) {}
+
 inline void set_scheduler(broker::configuration& config, const std::string& policy,
                           size_t threads) {
   if (!policy.empty()) config.set("scheduler.policy", caf::atom_from_string(policy));
@@ -174,10 +188,12 @@ inline void set_caf_scheduler(broker::configuration& config, const std::string& 
 }
 
 /// A benchmark endpoint's configuration: plain TCP, no forwarding, no
-/// broker.conf, and the given CAF scheduler.
+/// broker.conf, and the given CAF scheduler; a publisher names how many
+/// messages it will send (`run_messages`, hold_whole_run).
 inline broker::configuration peer_configuration(const std::string& caf_policy = "sharing",
-                                                size_t caf_threads = 1) {
+                                                size_t caf_threads = 1, size_t run_messages = 0) {
   broker::broker_options bo;
+  if (run_messages > 0) hold_whole_run(bo, run_messages);
   bo.disable_ssl = true;
   bo.ignore_broker_conf = true;
   disable_forwarding(bo);

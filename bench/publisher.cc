@@ -158,7 +158,9 @@ struct Settings {
 };
 
 int run(const Settings& s) {
-  broker::endpoint ep{peer_configuration(s.caf_policy, s.caf_threads)};
+  // Every message of the run, the schema and some slack for Broker's own.
+  const uint64_t messages = (s.records + s.batch - 1) / s.batch + 64;
+  broker::endpoint ep{peer_configuration(s.caf_policy, s.caf_threads, messages)};
   auto status = ep.make_status_subscriber(true);
   if (!reach(ep, s.listen, s.peer, "bench_publisher")) return 1;
   auto peered = wait_peered(status, s.wait_s, "bench_publisher");
