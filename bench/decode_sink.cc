@@ -19,7 +19,9 @@
 // stderr: "listening on HOST:PORT" (port 0 picks one), like the bridge.
 // stdout: "first mono=<t>" at the first record, then once N records have
 // arrived "done records=... seconds=... records_per_s=... end_mono=...
-// cpu_s=..." (seconds from the first record to the Nth).
+// cpu_s=... peak_rss_kib=..." (seconds from the first record to the Nth;
+// the peak resident set: Broker's own memory for the run, as a floor for
+// the bridge's).
 
 #include <poll.h>
 #include <broker/broker.hh>
@@ -235,10 +237,11 @@ int run(const Options& o) {
   const double end = mono_seconds();
   const double secs = end - first;
   std::printf("done records=%" PRIu64 " batches=%" PRIu64 " schemas=%" PRIu64 " other=%" PRIu64
-              " seconds=%.3f records_per_s=%.0f end_mono=%.6f cpu_s=%.3f touched=%" PRIu64 "\n",
+              " seconds=%.3f records_per_s=%.0f end_mono=%.6f cpu_s=%.3f touched=%" PRIu64
+              " peak_rss_kib=%" PRIu64 "\n",
               tally.records, tally.batches, tally.schemas, tally.other, secs,
               first > 0 ? static_cast<double>(tally.records) / std::max(secs, 1e-9) : 0.0, end,
-              process_cpu_seconds() - cpu0, tally.walker.touched);
+              process_cpu_seconds() - cpu0, tally.walker.touched, peak_rss_kib());
   std::fflush(stdout);
   return tally.records >= want ? 0 : 1;
 }

@@ -473,6 +473,7 @@ class Runner:
                 "first_to_last_per_s": float(kv["records_per_s"]),
                 "seconds": end - start,
                 "sink_cpu_s_per_m": window.of("sink") / self.a.records * 1e6,
+                "sink_vmhwm_mib": int(kv.get("peak_rss_kib", 0)) / 1024,
                 "publisher_cpu_s_per_m": window.of("publisher") / self.a.records * 1e6,
                 "foreign": window.foreign_fraction(),
                 "quiet_before": quiet,
@@ -480,6 +481,7 @@ class Runner:
             self.results["sink"].append(res)
             self.log(f"decode sink: {res['records_per_s']:,.0f} records/s "
                      f"(first record to last: {res['first_to_last_per_s']:,.0f}), "
+                     f"VmHWM {res['sink_vmhwm_mib']:.0f} MiB, "
                      f"foreign {res['foreign']:.0%}")
         finally:
             if pub:
@@ -714,7 +716,8 @@ def report(runner, args, argv):
             f"{med(e2e, 'redis_cpu_s_per_m'):.2f}, publisher "
             f"{med(e2e, 'publisher_cpu_s_per_m'):.2f} CPU s per million.")
     if sink:
-        add(f"Decode sink: {med(sink, 'sink_cpu_s_per_m'):.2f} CPU s per million records; "
+        add(f"Decode sink: {med(sink, 'sink_cpu_s_per_m'):.2f} CPU s per million records, "
+            f"peak RSS (VmHWM) {max(r['sink_vmhwm_mib'] for r in sink):.0f} MiB; "
             f"publisher {med(sink, 'publisher_cpu_s_per_m'):.2f}.")
     if pl:
         add(f"bench_pipeline: feeding thread (decode + JSON + RESP) {med(pl, 'main_us'):.2f} us, "
