@@ -5,7 +5,7 @@
 // receive loop (wait on the subscriber's descriptor, take what is there).
 //
 // Builds against Broker 1.4 (Zeek 3.2) and the C++20 Broker of Zeek 6.2+
-// (Zeek 8.0.10's in CI): every difference between the two APIs that the
+// (Zeek 8.0.10's here): every difference between the two APIs that the
 // benchmark programs meet is in the "Broker API" block below
 // (docs/broker-versions.md lists them).
 #pragma once
@@ -13,6 +13,11 @@
 #include <poll.h>
 
 #include <broker/broker.hh>
+#if __has_include(<broker/variant.hh>)
+#include <broker/visit.hh>
+#else
+#include <caf/atom.hpp>
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -28,9 +33,6 @@ namespace zrb_bench {
 
 // --- Broker API ---
 #if __has_include(<broker/variant.hh>)
-}  // namespace zrb_bench
-#include <broker/visit.hh>
-namespace zrb_bench {
 
 /// A received value and its containers: views into the received message.
 using value_t = broker::variant;
@@ -100,9 +102,6 @@ inline bool wait_subscribed(broker::endpoint& ep, const broker::status& peer_add
                                                std::chrono::duration<double>(wait_s)));
 }
 #else
-}  // namespace zrb_bench
-#include <caf/atom.hpp>
-namespace zrb_bench {
 
 using value_t = broker::data;
 using list_t = broker::vector;
