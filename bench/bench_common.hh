@@ -35,6 +35,19 @@ inline double process_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+/// This process's peak resident set (VmHWM of /proc/self/status) in KiB;
+/// 0 if it cannot be read.
+inline uint64_t peak_rss_kib() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  unsigned long long kib = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr)
+    if (std::sscanf(line, "VmHWM: %llu kB", &kib) == 1) break;
+  std::fclose(f);
+  return kib;
+}
+
 /// CPU seconds the calling thread has used so far.
 inline double thread_cpu_seconds() {
   timespec ts{};

@@ -1,4 +1,5 @@
-// bench_decode_sink: Broker 1.4's own ceiling for a publisher. It receives
+// bench_decode_sink: Broker's own ceiling for a publisher (Broker 1.4, or the
+// C++20 Broker of Zeek 6.2+; broker_peer.hh). It receives
 // what bench_publisher sends, exactly as the bridge does (a subscriber on
 // the bridge's topic prefix, the same queue size), and only walks each
 // event: checks that it is a Zeek event, visits every value of its
@@ -18,7 +19,9 @@
 // stderr: "listening on HOST:PORT" (port 0 picks one), like the bridge.
 // stdout: "first mono=<t>" at the first record, then once N records have
 // arrived "done records=... seconds=... records_per_s=... end_mono=...
-// cpu_s=..." (seconds from the first record to the Nth).
+// cpu_s=... peak_rss_kib=..." (seconds from the first record to the Nth;
+// the peak resident set: Broker's own memory for the run, as a floor for
+// the bridge's).
 
 #include <poll.h>
 #include <broker/broker.hh>
@@ -42,7 +45,8 @@ namespace {
 using namespace zrb_bench;
 
 // Visits every value, as a decoder must; the sum of sizes keeps the
-// compiler from dropping the walk.
+// compiler from dropping the walk. The container and string types are the
+// received message's own (views in the C++20 Broker; broker_peer.hh).
 struct Walker {
   uint64_t touched = 0;
   void operator()(broker::none) { ++touched; }
@@ -50,7 +54,7 @@ struct Walker {
   void operator()(broker::count c) { touched += c & 1; }
   void operator()(broker::integer i) { touched += static_cast<uint64_t>(i) & 1; }
   void operator()(broker::real r) { touched += r > 0; }
-  void operator()(const std::string& s) { touched += s.size(); }
+  void operator()(std::string_view s) { touched += s.size(); }
   void operator()(const broker::address& a) { touched += a.bytes()[15]; }
   void operator()(const broker::subnet& s) { touched += s.length(); }
   void operator()(const broker::port& p) { touched += p.number(); }
@@ -58,17 +62,17 @@ struct Walker {
     touched += static_cast<uint64_t>(t.time_since_epoch().count()) & 1;
   }
   void operator()(const broker::timespan& t) { touched += static_cast<uint64_t>(t.count()) & 1; }
-  void operator()(const broker::enum_value& e) { touched += e.name.size(); }
-  void operator()(const broker::vector& v) {
-    for (const auto& x : v) caf::visit(*this, x);
+  void operator()(const enum_t& e) { touched += e.name.size(); }
+  void operator()(const list_t& v) {
+    for (const auto& x : v) visit_value(*this, x);
   }
-  void operator()(const broker::set& s) {
-    for (const auto& x : s) caf::visit(*this, x);
+  void operator()(const set_t& s) {
+    for (const auto& x : s) visit_value(*this, x);
   }
-  void operator()(const broker::table& t) {
+  void operator()(const table_t& t) {
     for (const auto& [k, v] : t) {
-      caf::visit(*this, k);
-      caf::visit(*this, v);
+      visit_value(*this, k);
+      visit_value(*this, v);
     }
   }
 };
@@ -81,35 +85,25 @@ struct Tally {
   Walker walker;
 };
 
-// [version, type 1, [name, [args...], ...]] read in place: constructing a
-// broker::zeek::Event would copy the whole message first.
 void decode(const broker::data_message& msg, Tally& tally) {
-  const auto& d = broker::get_data(msg);
-  auto outer = caf::get_if<broker::vector>(&d);
-  if (!outer || outer->size() < 3 ||
-      broker::zeek::Message::type(d) != broker::zeek::Message::Event) {
-    ++tally.other;
-    return;
-  }
-  auto body = caf::get_if<broker::vector>(&(*outer)[2]);
-  auto name = body && body->size() >= 2 ? caf::get_if<std::string>(&(*body)[0]) : nullptr;
-  auto args = body && body->size() >= 2 ? caf::get_if<broker::vector>(&(*body)[1]) : nullptr;
-  if (!name || !args) {
-    ++tally.other;
-    return;
-  }
-  for (const auto& a : *args) caf::visit(tally.walker, a);
-  if (*name == "RedisBridge::log_batch" && args->size() == 3) {
-    if (auto records = caf::get_if<broker::vector>(&(*args)[2])) {
-      tally.records += records->size();
-      ++tally.batches;
-      return;
+  bool known = false;
+  bool is_event = with_event(msg, [&](std::string_view name, const list_t& args) {
+    std::optional<size_t> records;
+    size_t i = 0;
+    for (const auto& a : args) {
+      visit_value(tally.walker, a);
+      if (i++ == 2) records = list_size(a);
     }
-  } else if (*name == "RedisBridge::log_schema") {
-    ++tally.schemas;
-    return;
-  }
-  ++tally.other;
+    if (name == "RedisBridge::log_batch" && args.size() == 3 && records) {
+      tally.records += *records;
+      ++tally.batches;
+      known = true;
+    } else if (name == "RedisBridge::log_schema") {
+      ++tally.schemas;
+      known = true;
+    }
+  });
+  if (!is_event || !known) ++tally.other;
 }
 
 // Busy-waits `ns` nanoseconds: the cost of a consumer that does more with a
@@ -243,10 +237,11 @@ int run(const Options& o) {
   const double end = mono_seconds();
   const double secs = end - first;
   std::printf("done records=%" PRIu64 " batches=%" PRIu64 " schemas=%" PRIu64 " other=%" PRIu64
-              " seconds=%.3f records_per_s=%.0f end_mono=%.6f cpu_s=%.3f touched=%" PRIu64 "\n",
+              " seconds=%.3f records_per_s=%.0f end_mono=%.6f cpu_s=%.3f touched=%" PRIu64
+              " peak_rss_kib=%" PRIu64 "\n",
               tally.records, tally.batches, tally.schemas, tally.other, secs,
               first > 0 ? static_cast<double>(tally.records) / std::max(secs, 1e-9) : 0.0, end,
-              process_cpu_seconds() - cpu0, tally.walker.touched);
+              process_cpu_seconds() - cpu0, tally.walker.touched, peak_rss_kib());
   std::fflush(stdout);
   return tally.records >= want ? 0 : 1;
 }

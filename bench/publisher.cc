@@ -1,7 +1,8 @@
-// bench_publisher: a Broker 1.4 peer that publishes conn log records the way
+// bench_publisher: a Broker peer (1.4, or the C++20 Broker of Zeek 6.2+;
+// broker_peer.hh) that publishes conn log records the way
 // the Zeek package does (docs/protocol.md), as fast as Broker takes them.
 //
-// It publishes with endpoint::publish, as Zeek 3.2's Broker::publish does:
+// It publishes with endpoint::publish, as Zeek's Broker::publish does:
 // the message is queued at the endpoint's core at once and Broker ships it
 // as fast as the peer's flow control allows, so the rate that counts is the
 // receiver's. (libbroker 1.4's broker::publisher, the API with a bounded
@@ -51,7 +52,7 @@ namespace {
 
 using namespace zrb_bench;
 
-constexpr const char* schema_event = "RedisBridge::log_schema";
+constexpr const char* schema_event_name = "RedisBridge::log_schema";
 constexpr const char* batch_event = "RedisBridge::log_batch";
 // Version::number of the Zeek whose conn.log the records come from.
 constexpr uint64_t zeek_version = 30204;
@@ -115,27 +116,30 @@ broker::data string300_record_data(uint64_t k) {
   return broker::vector{string300_record(k)};
 }
 
-broker::data schema_event_data(const std::string& node, const std::string& path,
-                               const std::vector<SchemaColumn>& columns) {
+broker::data_message schema_event(const broker::topic& topic, const std::string& node,
+                                  const std::string& path,
+                                  const std::vector<SchemaColumn>& columns) {
   broker::vector cols;
   for (const auto& c : columns) {
     broker::vector index;
     for (auto i : c.index) index.emplace_back(broker::count{i});
     cols.emplace_back(broker::vector{std::string(c.name), std::string(c.ztype), std::move(index)});
   }
-  return broker::zeek::Event(schema_event, {broker::count{1}, broker::count{zeek_version}, node,
-                                            path, std::move(cols)})
-      .move_data();
+  return broker::make_data_message(
+      topic, broker::zeek::Event(schema_event_name, {broker::count{1}, broker::count{zeek_version},
+                                                     node, path, std::move(cols)})
+                 .move_data());
 }
 
-// The first n records of a pooled batch event, as a new event (the last
-// batch of a run whose record count is not a multiple of the batch size).
-broker::data cut_batch(const broker::data_message& msg, uint64_t n) {
-  broker::zeek::Event ev(broker::get_data(msg));
-  const auto& args = ev.args();
-  const auto& all = caf::get<broker::vector>(args[2]);
-  broker::vector records(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n));
-  return broker::zeek::Event(batch_event, {args[0], args[1], std::move(records)}).move_data();
+// One log_batch event of the records first .. first+n-1.
+broker::data_message batch_message(const broker::topic& topic, const std::string& node,
+                                   const std::string& path, bool conn, uint64_t first, uint64_t n) {
+  broker::vector records;
+  records.reserve(n);
+  for (uint64_t k = first; k < first + n; ++k)
+    records.emplace_back(conn ? conn_record_data(k) : string300_record_data(k));
+  return broker::make_data_message(
+      topic, broker::zeek::Event(batch_event, {node, path, std::move(records)}).move_data());
 }
 
 struct Settings {
@@ -153,27 +157,18 @@ struct Settings {
   uint64_t caf_threads = 1;
 };
 
-// True once a peer subscribed to a prefix of `topic`: from then on what we
-// publish reaches it.
-bool wait_subscribed(broker::endpoint& ep, const std::string& topic, double wait_s) {
-  auto deadline = mono_seconds() + wait_s;
-  while (!stop_requested && mono_seconds() < deadline) {
-    for (const auto& t : ep.peer_subscriptions())
-      if (topic.compare(0, t.string().size(), t.string()) == 0) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 int run(const Settings& s) {
-  broker::endpoint ep{peer_configuration(s.caf_policy, s.caf_threads)};
+  // Every message of the run, the schema and some slack for Broker's own.
+  const uint64_t messages = (s.records + s.batch - 1) / s.batch + 64;
+  broker::endpoint ep{peer_configuration(s.caf_policy, s.caf_threads, messages)};
   auto status = ep.make_status_subscriber(true);
   if (!reach(ep, s.listen, s.peer, "bench_publisher")) return 1;
-  if (!wait_peered(status, s.wait_s, "bench_publisher")) {
+  auto peered = wait_peered(status, s.wait_s, "bench_publisher");
+  if (!peered) {
     std::fprintf(stderr, "bench_publisher: no peer within %.0f s\n", s.wait_s);
     return 1;
   }
-  if (!wait_subscribed(ep, s.topic, s.wait_s)) {
+  if (!wait_subscribed(ep, *peered, s.topic, s.wait_s)) {
     std::fprintf(stderr, "bench_publisher: no subscription to %s within %.0f s\n", s.topic.c_str(),
                  s.wait_s);
     return 1;
@@ -188,23 +183,19 @@ int run(const Settings& s) {
   std::vector<broker::data_message> pool;
   pool.reserve(pool_size);
   double build_start = mono_seconds();
-  for (uint64_t b = 0; b < pool_size; ++b) {
-    broker::vector records;
-    records.reserve(s.batch);
-    for (uint64_t i = 0; i < s.batch; ++i) {
-      uint64_t k = b * s.batch + i;
-      records.emplace_back(conn ? conn_record_data(k) : string300_record_data(k));
-    }
-    auto ev = broker::zeek::Event(batch_event, {s.node, path, std::move(records)});
-    pool.emplace_back(broker::make_data_message(topic, ev.move_data()));
-  }
+  for (uint64_t b = 0; b < pool_size; ++b)
+    pool.emplace_back(batch_message(topic, s.node, path, conn, b * s.batch, s.batch));
+  // A run whose record count is not a multiple of the batch size ends with
+  // a shorter batch, built here too.
+  const uint64_t tail = s.records % s.batch;
+  auto last = batch_message(topic, s.node, path, conn, 0, tail > 0 ? tail : 1);
   std::printf("ready shape=%s path=%s records=%" PRIu64 " batch=%" PRIu64 " pool_batches=%" PRIu64
               " build_s=%.3f\n",
               s.shape.c_str(), path.c_str(), s.records, s.batch, pool_size,
               mono_seconds() - build_start);
   std::fflush(stdout);
 
-  auto schema = schema_event_data(s.node, path, conn ? conn_schema() : string300_schema());
+  auto schema = schema_event(topic, s.node, path, conn ? conn_schema() : string300_schema());
 
   const double cpu0 = process_cpu_seconds();
   const double t0 = mono_seconds();
@@ -214,14 +205,11 @@ int run(const Settings& s) {
   // endpoint::publish is what Zeek 3.2's Broker::publish calls: the
   // message goes to the core actor's mailbox at once, without waiting for
   // the network, so the send-side figure is only how fast we enqueue.
-  ep.publish(topic, std::move(schema));
+  ep.publish(std::move(schema));
   while (sent < s.records && !stop_requested) {
     const auto& msg = pool[batches % pool_size];
     uint64_t n = std::min(s.batch, s.records - sent);
-    if (n == s.batch)
-      ep.publish(msg);
-    else
-      ep.publish(topic, cut_batch(msg, n));
+    ep.publish(n == s.batch ? msg : last);
     sent += n;
     ++batches;
   }
@@ -235,11 +223,7 @@ int run(const Settings& s) {
 
   // Stay peered: closing now could cut off messages Broker still holds.
   auto deadline = mono_seconds() + s.linger_s;
-  bool peer_gone = false;
-  while (!stop_requested && !peer_gone && mono_seconds() < deadline) {
-    auto item = status.get(std::chrono::milliseconds(100));
-    if (auto st = caf::get_if<broker::status>(&item))
-      peer_gone = st->code() == broker::sc::peer_lost || st->code() == broker::sc::peer_removed;
+  while (!stop_requested && mono_seconds() < deadline && !peer_gone(status)) {
   }
   std::printf("done cpu_s=%.3f\n", process_cpu_seconds() - cpu0);
   std::fflush(stdout);

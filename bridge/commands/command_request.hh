@@ -7,7 +7,7 @@
 // a negative TTL, or a generic command that is not on the allowlist makes
 // a refusal with a reason, never a command. Keys of the typed operations
 // get the namespace prefix; keys and values are bytes, formatted as argv
-// (redisFormatCommandArgv), so NUL and CRLF are data.
+// (format_command: length-prefixed RESP), so NUL and CRLF are data.
 #pragma once
 
 #include <cstdint>

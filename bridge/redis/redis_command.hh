@@ -5,8 +5,9 @@
 // thread needs to account for the replies. The writer thread then hands the
 // whole buffer to hiredis at once (one redisAppendFormattedCommand) and
 // reads one reply per command, so the cost per record is one formatting
-// into memory and no system call. Every command is formatted from an argv by
-// redisFormatCommandArgv: JSON with NUL bytes or CRLF cannot break framing.
+// into memory and no system call. Every command is formatted from an argv as
+// RESP length-prefixed bulk strings (the bytes redisFormatCommandArgv
+// writes): JSON with NUL bytes or CRLF cannot break framing.
 #pragma once
 
 #include <cstddef>
@@ -43,8 +44,8 @@ struct CommandBatch {
   void clear();
 };
 
-/// Formats one command into `out` (redisFormatCommandArgv). Throws
-/// std::bad_alloc if hiredis cannot allocate.
+/// Appends one command to `out` as RESP (the bytes redisFormatCommandArgv
+/// writes, without its allocation and sprintf).
 void format_command(std::string& out, std::initializer_list<std::string_view> argv);
 /// The same for `argc` arguments of any number (the generic command of
 /// Zeek scripts).
