@@ -178,6 +178,13 @@ def run(zeek):
             checks.check(new_logger > 0 and new_redis == new_logger,
                          f"restarted worker-1: {new_logger} new conn lines in the logger's log, "
                          f"{new_redis} in Redis")
+            # compare() checks intel.log only where a path exists: absent is a failure here.
+            intel = [json.loads(e) for e in redis.stream_json("zeek:intel")]
+            seen = collections.Counter(r.get("seen.node") for r in intel)
+            summary.append(f"intel.log in Redis: {dict(seen)} (logger: "
+                           f"{len(zeek_runner.read_log_lines(os.path.join(scratch, 'logger-1', 'intel.log')))})")
+            checks.check(seen == {"worker-1": 9}, f"intel.log in Redis: 9 matches on worker-1 expected, "
+                                                  f"got {dict(seen)}")
             ticks = collections.Counter(json.loads(e)["n"] for e in redis.stream_json("zeek:zrbtick"))
             twice = sorted(n for n, c in ticks.items() if c > 1)
             checks.check(not twice, f"zrbtick numbers in Redis more than once: {twice[:10]}")
