@@ -19,7 +19,7 @@ Checks, on what is in Redis:
     RedisBridge::max_backlog, while the bridge is away).
 
 Runs with Zeek 8.0.10 (ZRB_ZEEK=8.0, the z8 flavour: the bridge built against its Broker);
-with another ZRB_ZEEK it prints why it skips. About 25 s. ZRB_KEEP=1 keeps the scratch folder.
+with another ZRB_ZEEK it prints why it skips (ZRB_CLUSTER_ANY=1 runs it anyway). About 20 s. ZRB_KEEP=1 keeps the scratch folder.
 
 Run: ZRB_ZEEK=8.0 /usr/bin/python3 tests/zeek/test_zeek_cluster.py   (env: see harness.py)
 """
@@ -49,11 +49,13 @@ RESTART_TRACE = "dns-edns-ecs.pcap"
 
 def main():
     version = os.environ.get("ZRB_ZEEK") or "3.2"
-    if not version.startswith("8."):
-        # ws_cluster.zeek (the cluster's node script) needs Zeek 4.0 or later (Pcap::file_done,
-        # Log::write policy), and Zeek 3.2.4's cluster is not this test's subject: issue 11
-        # asks for the cluster with the bridge built against Zeek 8's Broker.
-        print(f"SKIP: the cluster test runs with Zeek 8.0.10 (the z8 flavour); ZRB_ZEEK={version}")
+    if not version.startswith("8.") and not os.environ.get("ZRB_CLUSTER_ANY"):
+        # Zeek 3.2.4 runs this cluster too (tried once with the Debian flavour, ZRB_CLUSTER_ANY=1:
+        # 17 s, 17 of 19 checks passed), but its logger wrote no intel.log and no zrbtick.log
+        # line while Redis holds all of them, and its reporter.log differs: not investigated yet.
+        print(f"SKIP: the cluster test runs with Zeek 8.0.10 (the z8 flavour), ZRB_ZEEK={version}: "
+              f"with Zeek 3.2.4 its logger writes no intel.log/zrbtick.log lines (not investigated; "
+              f"ZRB_CLUSTER_ANY=1 runs it anyway)")
         return 0
     zeek = zeek_runner.Zeek(version)
     try:
@@ -73,7 +75,7 @@ def streams(redis):
 
 
 def run(zeek):
-    checks = Checks("zeek_cluster (Zeek 8.0.10, Broker backend, Broker transport)")
+    checks = Checks(f"zeek_cluster (Zeek {zeek.number}, Broker backend, Broker transport)")
     scratch = tempfile.mkdtemp(prefix="zrb-cluster-broker-")
     started = time.monotonic()
     cluster = None
