@@ -73,13 +73,32 @@ event intel_ready_relay()
 		publish_cluster(Cluster::worker_topic, intel_ready);
 	}
 
-# Queued behind the Intel::new_item events of the replayed indicators,
-# whose handlers publish them to the workers.
+global intel_ready_send: event();
+
+# The manager: the replay's indicators are handed on (intel_ready_send ran).
+global replay_handed_on = F;
+
 event intel_replay_done(indicators: count) &priority=-10
 	{
-	if ( ! intel_workers() || ! intel_receiver )
+	# Only the first replay: the bridge replays on every peering, and a
+	# worker up by then has the indicators from the manager's store on
+	# Cluster::node_up; an intel_ready relayed through the proxy could
+	# overtake that store.
+	if ( ! intel_workers() || ! intel_receiver || replay_handed_on )
 		return;
 
+	# The replay's intel_add events came in before this marker, but the
+	# Intel::new_item events they raised, whose handlers publish the
+	# indicators to the workers, are queued behind it: the same queue.
+	event RedisBridge::intel_ready_send();
+	}
+
+event intel_ready_send()
+	{
+	if ( replay_handed_on )
+		return;
+
+	replay_handed_on = T;
 	local pt = Cluster::rr_topic(Cluster::proxy_pool, "intel_insert_rr_key");
 
 	if ( pt == "" )
@@ -92,7 +111,7 @@ event intel_replay_done(indicators: count) &priority=-10
 # worker on the same topic.
 event Cluster::node_up(name: string, id: string) &priority=-10
 	{
-	if ( ! intel_workers() || ! intel_receiver || ! replay_done )
+	if ( ! intel_workers() || ! intel_receiver || ! replay_handed_on )
 		return;
 
 	if ( name in Cluster::nodes && Cluster::nodes[name]$node_type == Cluster::WORKER )
