@@ -233,6 +233,10 @@ global confirm_tick: event();
 # trace's clock, which stopped).
 global input_over = F;
 
+# Whether everything published up to the end of the trace was confirmed
+# (said once).
+global input_confirmed = F;
+
 function confirming(): bool
 	{
 	return cluster_ws && enabled && confirm_interval > 0secs;
@@ -296,8 +300,17 @@ event drained(seq: count, written: count, spooled: count, unwritten: count)
 	unconfirmed = unconfirmed[confirm_covers:];
 	confirm_covers = 0;
 
-	if ( input_over )
+	if ( ! input_over )
+		return;
+
+	if ( |unconfirmed| > 0 )
 		ask_confirmation();
+	else if ( ! input_confirmed )
+		{
+		input_confirmed = T;
+		Reporter::info(fmt("RedisBridge: the bridge confirmed every record published up to the end of the trace (%d)",
+		                   published_records));
+		}
 	}
 
 # Puts the unconfirmed records back in front of their streams' backlog.
