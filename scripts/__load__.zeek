@@ -18,6 +18,7 @@
 # before this package; load zeek-redis-bridge/intel to have it anyway.
 @ifdef ( Intel::insert )
 @load ./intel
+@load ./intel_cluster
 @endif
 
 # The WebSocket transport on a cluster: after intel.zeek, whose replay the

@@ -45,10 +45,35 @@ function is_bridge(ep: Broker::EndpointInfo): bool
 	return ep?$network && ep$network$bound_port == bridge_port;
 	}
 
+# --- Holding for the cluster's logger ---
+# A cluster node reading a trace also holds until it is connected to the
+# node that writes its logs (a logger, or the manager acting as one):
+# records logged before that reach the bridge but never the cluster's log
+# files (seen with Zeek 8.0.10: a worker restarted on a trace).
+global log_destination_up = T;
+# stop_holding() was called while the log destination was not up yet.
+global release_pending = F;
+
+function is_log_destination(name: string): bool
+	{
+	if ( name !in Cluster::nodes )
+		return F;
+
+	local nt = Cluster::nodes[name]$node_type;
+	return nt == Cluster::LOGGER || (Cluster::manager_is_logger && nt == Cluster::MANAGER);
+	}
+# --- end ---
+
 function stop_holding()
 	{
 	if ( ! holding )
 		return;
+
+	if ( ! log_destination_up )
+		{
+		release_pending = T;
+		return;
+		}
 
 	holding = F;
 	# A flush timer started while processing was suspended may be far
@@ -69,6 +94,7 @@ function check_deadline()
 	else
 		Reporter::info(fmt("RedisBridge: bridge %s:%s not peered after %s, continuing without it",
 		                   bridge_host, bridge_port, wait_timeout));
+	log_destination_up = T;
 	stop_holding();
 	}
 
@@ -97,6 +123,7 @@ event zeek_init()
 		{
 		holding = T;
 		hold_deadline = current_time() + wait_timeout;
+		log_destination_up = ! Cluster::is_enabled() || is_log_destination(Cluster::node);
 		suspend_processing();
 		schedule 1sec { RedisBridge::wait_check() };
 		}
@@ -130,6 +157,17 @@ event Broker::peer_removed(endpoint: Broker::EndpointInfo, msg: string)
 	{
 	if ( enabled && is_bridge(endpoint) )
 		bridge_gone();
+	}
+
+event Cluster::node_up(name: string, id: string)
+	{
+	if ( log_destination_up || ! is_log_destination(name) )
+		return;
+
+	log_destination_up = T;
+
+	if ( release_pending )
+		stop_holding();
 	}
 
 # Broker reports every failed attempt to connect to the bridge as an error.
