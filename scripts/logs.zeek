@@ -233,6 +233,17 @@ function restart_ticks()
 	ticking = F;
 	}
 
+# A trace's end: publish what is pending now. While reading a trace the
+# flush tick publishes at most once per flush_interval of wall clock, and
+# after the trace no timer runs any more (Zeek 6+), so a node that keeps
+# running after its trace (a cluster worker) would otherwise hold its last
+# records until it terminates.
+event Pcap::file_done(path: string) &priority=10
+	{
+	if ( enabled )
+		flush_all();
+	}
+
 event flush_tick(epoch: count)
 	{
 	if ( epoch != tick_epoch )

@@ -270,24 +270,8 @@ def run(zeek, backend):
                 summary.append(f"bridge killed at {killed_at} zrbtick records in Redis, "
                                f"restarted at {restarted_at}")
 
-                def all_ticks():
-                    cluster.check_running()
-                    got = {json.loads(e)["n"] for e in redis.stream_json("zeek:zrbtick")}
-                    return len(got) >= TICKS or None
-                try:
-                    harness.wait_until(all_ticks, 60, f"{TICKS} distinct zrbtick records", interval=0.5)
-                except TestError as e:
-                    checks.fail(str(e))
-                # The manager (WebSocket API, ZeroMQ proxy) last but the logger: what the
-                # manager and the logger log while or after the manager stops cannot reach
-                # the bridge any more (not expected in Redis, counted below).
-                for name in ("worker-1", "worker-2", "proxy-1"):
-                    cluster.stop(name)
-                time.sleep(1)  # what they logged on the way out reaches the bridge
-                manager_stop = time.time()
-                for name in ("manager", "logger-1"):
-                    cluster.stop(name)
-                time.sleep(1)
+                wait_for_ticks(cluster, redis, checks)
+                manager_stop = stop_nodes(cluster)
                 result = bridge2.stop()
                 if os.environ.get("ZRB_KEEP"):
                     with open(os.path.join(scratch, "bridge1.log"), "w") as f:
@@ -295,33 +279,80 @@ def run(zeek, backend):
                     with open(os.path.join(scratch, "bridge2.log"), "w") as f:
                         f.write(result.log)
             compare(cluster, redis, checks, summary, manager_stop, backend)
-            reply = (cluster.file("worker-2", "reply.out") or "").strip()
-            checks.check(reply == "RedisBridge::REPLY_STRING from worker-2",
-                         f"worker-2's reply: {reply!r}")
-            checks.check(redis.command("GET", "zeek:kv:zrb-cluster:key") == b"from worker-2",
-                         "the key worker-2 put in Redis")
+            check_reply(cluster, redis, checks)
             drains = [(harness.parse_counters(log) or {}).get("drain_requests", "?") for log in (first_log, result.log)]
             summary.append(f"confirmation requests (RedisBridge::confirm_interval 1 s, 5 nodes): "
                            f"{drains[0]} to the first bridge, {drains[1]} to the second")
-            checks.check(result.exit_code == 0, f"bridge exit code {result.exit_code}")
-            checks.check(not harness.rejected_lines(result.log) and not harness.rejected_lines(first_log),
-                         f"no rejections: {harness.rejected_lines(first_log + result.log)[:3]}")
+            check_bridge_clean(result, first_log, checks)
         summary.append(f"took {time.monotonic() - started:.1f}s")
         return checks.finish("\n".join(summary))
     except TestError as e:
-        out = ""
-        if cluster:
-            for name, _, _ in NODES:
-                out += f"--- {name}:\n{harness.tail(cluster.output(name), 15)}\n"
-        print(f"FAIL: {e}\n{out}")
-        return 1
+        return failed(cluster, e)
     finally:
-        if cluster:
-            cluster.kill_all()
-        if os.environ.get("ZRB_KEEP"):
-            print(f"kept {scratch}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
+        clean_up(cluster, scratch)
+
+
+def wait_for_ticks(cluster, redis, checks):
+    """Waits until Redis holds every number of the proxy's zrbtick records."""
+    def all_ticks():
+        cluster.check_running()
+        got = {json.loads(e)["n"] for e in redis.stream_json("zeek:zrbtick")}
+        return len(got) >= TICKS or None
+    try:
+        harness.wait_until(all_ticks, 60, f"{TICKS} distinct zrbtick records", interval=0.5)
+    except TestError as e:
+        checks.fail(str(e))
+
+
+def stop_nodes(cluster):
+    """Stops the workers and the proxy, then the manager and the logger; returns when the
+    manager was told to stop. The manager (WebSocket API, ZeroMQ proxy) goes last but the
+    logger: what the manager and the logger log while or after the manager stops cannot
+    reach the bridge any more (not expected in Redis)."""
+    for name in ("worker-1", "worker-2", "proxy-1"):
+        cluster.stop(name)
+    time.sleep(1)  # what they logged on the way out reaches the bridge
+    manager_stop = time.time()
+    for name in ("manager", "logger-1"):
+        cluster.stop(name)
+    time.sleep(1)
+    return manager_stop
+
+
+def check_reply(cluster, redis, checks):
+    """worker-2's script operations: the put in Redis, the get's reply back at worker-2."""
+    reply = (cluster.file("worker-2", "reply.out") or "").strip()
+    checks.check(reply == "RedisBridge::REPLY_STRING from worker-2",
+                 f"worker-2's reply: {reply!r}")
+    checks.check(redis.command("GET", "zeek:kv:zrb-cluster:key") == b"from worker-2",
+                 "the key worker-2 put in Redis")
+
+
+def check_bridge_clean(result, first_log, checks):
+    """The second bridge exited 0, and neither bridge rejected anything."""
+    checks.check(result.exit_code == 0, f"bridge exit code {result.exit_code}")
+    checks.check(not harness.rejected_lines(result.log) and not harness.rejected_lines(first_log),
+                 f"no rejections: {harness.rejected_lines(first_log + result.log)[:3]}")
+
+
+def failed(cluster, error):
+    """Prints the failure with the tail of every node's output; the exit code."""
+    out = ""
+    if cluster:
+        for name, _, _ in NODES:
+            out += f"--- {name}:\n{harness.tail(cluster.output(name), 15)}\n"
+    print(f"FAIL: {error}\n{out}")
+    return 1
+
+
+def clean_up(cluster, scratch):
+    """Kills the nodes; removes the scratch folder unless ZRB_KEEP is set."""
+    if cluster:
+        cluster.kill_all()
+    if os.environ.get("ZRB_KEEP"):
+        print(f"kept {scratch}")
+    else:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 # Under the Broker backend a node's log writes before it has peered with the logger never

@@ -28,7 +28,6 @@ import collections
 import json
 import os
 import re
-import shutil
 import signal
 import sys
 import tempfile
@@ -41,7 +40,9 @@ import zeek_runner  # noqa: E402  (puts tests/integration on sys.path)
 import harness  # noqa: E402
 import zeek_logs  # noqa: E402
 from harness import Bridge, Checks, RedisServer, TestError  # noqa: E402
-from test_websocket_cluster import INTEL, NODES, SET_FIELDS, TICKS, Cluster, compare, listening  # noqa: E402
+from test_websocket_cluster import (  # noqa: E402
+    INTEL, NODES, SET_FIELDS, TICKS, Cluster, check_bridge_clean, check_reply, clean_up, compare,
+    failed, listening, stop_nodes, wait_for_ticks)
 
 # worker-1 reads this after its restart: no other node reads it, and no indicator matches it.
 RESTART_TRACE = "dns-edns-ecs.pcap"
@@ -151,21 +152,8 @@ def run(zeek):
                 summary.append(f"bridge killed at {killed_at} zrbtick records in Redis, "
                                f"restarted at {restarted_at}")
 
-                def all_ticks():
-                    cluster.check_running()
-                    got = {json.loads(e)["n"] for e in redis.stream_json("zeek:zrbtick")}
-                    return len(got) >= TICKS or None
-                try:
-                    harness.wait_until(all_ticks, 60, f"{TICKS} distinct zrbtick records", interval=0.5)
-                except TestError as e:
-                    checks.fail(str(e))
-                for name in ("worker-1", "worker-2", "proxy-1"):
-                    cluster.stop(name)
-                time.sleep(1)
-                manager_stop = time.time()
-                for name in ("manager", "logger-1"):
-                    cluster.stop(name)
-                time.sleep(1)
+                wait_for_ticks(cluster, redis, checks)
+                manager_stop = stop_nodes(cluster)
                 result = bridge2.stop()
                 if os.environ.get("ZRB_KEEP"):
                     for name, text in (("bridge1.log", first_log), ("bridge2.log", result.log)):
@@ -192,30 +180,14 @@ def run(zeek):
             ticks = collections.Counter(json.loads(e)["n"] for e in redis.stream_json("zeek:zrbtick"))
             twice = sorted(n for n, c in ticks.items() if c > 1)
             checks.check(not twice, f"zrbtick numbers in Redis more than once: {twice[:10]}")
-            reply = (cluster.file("worker-2", "reply.out") or "").strip()
-            checks.check(reply == "RedisBridge::REPLY_STRING from worker-2",
-                         f"worker-2's reply: {reply!r}")
-            checks.check(redis.command("GET", "zeek:kv:zrb-cluster:key") == b"from worker-2",
-                         "the key worker-2 put in Redis")
-            checks.check(result.exit_code == 0, f"bridge exit code {result.exit_code}")
-            checks.check(not harness.rejected_lines(result.log) and not harness.rejected_lines(first_log),
-                         f"no rejections: {harness.rejected_lines(first_log + result.log)[:3]}")
+            check_reply(cluster, redis, checks)
+            check_bridge_clean(result, first_log, checks)
         summary.append(f"took {time.monotonic() - started:.1f}s")
         return checks.finish("\n".join(summary))
     except TestError as e:
-        out = ""
-        if cluster:
-            for name, _, _ in NODES:
-                out += f"--- {name}:\n{harness.tail(cluster.output(name), 15)}\n"
-        print(f"FAIL: {e}\n{out}")
-        return 1
+        return failed(cluster, e)
     finally:
-        if cluster:
-            cluster.kill_all()
-        if os.environ.get("ZRB_KEEP"):
-            print(f"kept {scratch}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
+        clean_up(cluster, scratch)
 
 
 if __name__ == "__main__":
