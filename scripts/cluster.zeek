@@ -449,15 +449,15 @@ event Cluster::Backend::ZeroMQ::unsubscription(t: string)
 	}
 @endif
 
-# A trace's end: send and confirm what is pending now rather than at the
-# next flush tick (the trace's clock stops with it).
+# A trace's end: confirm what is pending now rather than at the next flush
+# tick (the trace's clock stops with it). logs.zeek's handler, at a higher
+# priority, has published it already.
 event Pcap::file_done(path: string)
 	{
 	if ( ! cluster_ws || ! enabled )
 		return;
 
 	input_over = T;
-	flush_all();
 	ask_confirmation();
 	}
 

@@ -259,11 +259,7 @@ def run(zeek, backend):
                 # the dead bridge's socket, and what it held unwritten is gone.
                 bridge.proc.send_signal(signal.SIGSTOP)
                 time.sleep(1.0)
-                bridge.proc.kill()
-                bridge.proc.wait(10)
-                killed_at = redis.xlen("zeek:zrbtick")
-                time.sleep(1.0)
-                first_log = bridge.log()
+                killed_at, first_log = kill_bridge(bridge, redis)
             bridge2 = WebSocketBridge(redis, url)
             with bridge2:
                 restarted_at = redis.xlen("zeek:zrbtick")
@@ -273,11 +269,7 @@ def run(zeek, backend):
                 wait_for_ticks(cluster, redis, checks)
                 manager_stop = stop_nodes(cluster)
                 result = bridge2.stop()
-                if os.environ.get("ZRB_KEEP"):
-                    with open(os.path.join(scratch, "bridge1.log"), "w") as f:
-                        f.write(first_log)
-                    with open(os.path.join(scratch, "bridge2.log"), "w") as f:
-                        f.write(result.log)
+                keep_bridge_logs(scratch, first_log, result.log)
             compare(cluster, redis, checks, summary, manager_stop, backend)
             check_reply(cluster, redis, checks)
             drains = [(harness.parse_counters(log) or {}).get("drain_requests", "?") for log in (first_log, result.log)]
@@ -290,6 +282,23 @@ def run(zeek, backend):
         return failed(cluster, e)
     finally:
         clean_up(cluster, scratch)
+
+
+def kill_bridge(bridge, redis):
+    """SIGKILLs the bridge; returns the zrbtick records in Redis then, and its log."""
+    bridge.proc.kill()
+    bridge.proc.wait(10)
+    killed_at = redis.xlen("zeek:zrbtick")
+    time.sleep(1.0)
+    return killed_at, bridge.log()
+
+
+def keep_bridge_logs(scratch, first_log, second_log):
+    """With ZRB_KEEP, both bridges' logs stay in the scratch folder."""
+    if os.environ.get("ZRB_KEEP"):
+        for name, text in (("bridge1.log", first_log), ("bridge2.log", second_log)):
+            with open(os.path.join(scratch, name), "w") as f:
+                f.write(text)
 
 
 def wait_for_ticks(cluster, redis, checks):

@@ -42,7 +42,7 @@ import zeek_logs  # noqa: E402
 from harness import Bridge, Checks, RedisServer, TestError  # noqa: E402
 from test_websocket_cluster import (  # noqa: E402
     INTEL, NODES, SET_FIELDS, TICKS, Cluster, check_bridge_clean, check_reply, clean_up, compare,
-    failed, listening, stop_nodes, wait_for_ticks)
+    failed, keep_bridge_logs, kill_bridge, listening, stop_nodes, wait_for_ticks)
 
 # worker-1 reads this after its restart: no other node reads it, and no indicator matches it.
 RESTART_TRACE = "dns-edns-ecs.pcap"
@@ -141,11 +141,7 @@ def run(zeek):
                     pass
                 harness.wait_until(lambda: total() and redis.xlen("zeek:zrbtick") >= 50 or None, 60,
                                    "50 zrbtick records")
-                bridge.proc.kill()
-                bridge.proc.wait(10)
-                killed_at = redis.xlen("zeek:zrbtick")
-                time.sleep(1.0)
-                first_log = bridge.log()
+                killed_at, first_log = kill_bridge(bridge, redis)
             bridge2 = Bridge(redis, listen=f"127.0.0.1:{port}")
             with bridge2:
                 restarted_at = redis.xlen("zeek:zrbtick")
@@ -155,10 +151,7 @@ def run(zeek):
                 wait_for_ticks(cluster, redis, checks)
                 manager_stop = stop_nodes(cluster)
                 result = bridge2.stop()
-                if os.environ.get("ZRB_KEEP"):
-                    for name, text in (("bridge1.log", first_log), ("bridge2.log", result.log)):
-                        with open(os.path.join(scratch, name), "w") as f:
-                            f.write(text)
+                keep_bridge_logs(scratch, first_log, result.log)
             compare(cluster, redis, checks, summary, manager_stop, "broker")
 
             # The restarted worker-1's records: Redis's conn lines grew by what the logger got.
