@@ -44,9 +44,22 @@ type Sighting: record {
 	user_agent: string;
 	id: conn_id;
 	uid: string;
+	## Wall-clock time of the request.
+	sent: time;
 };
 
-global sightings: table[count] of Sighting &create_expire=reply_timeout;
+# Table expiry runs on network time, which is not always the clock the reply
+# comes by: when Zeek 3.2 ends a trace, network time jumps to the wall clock
+# (years later), and every sighting of the trace would expire before its reply
+# came. So a sighting stays until reply_timeout has passed on the wall clock.
+function keep_until_timeout(t: table[count] of Sighting, id: count): interval
+	{
+	local waited = current_time() - t[id]$sent;
+	return waited < reply_timeout ? reply_timeout - waited : 0secs;
+	}
+
+global sightings: table[count] of Sighting &create_expire=reply_timeout
+	&expire_func=keep_until_timeout;
 
 event HTTP::log_http(rec: HTTP::Info)
 	{
@@ -57,7 +70,8 @@ event HTTP::log_http(rec: HTTP::Info)
 		return;
 
 	local id = RedisBridge::next_request_id();
-	sightings[id] = Sighting($user_agent=rec$user_agent, $id=rec$id, $uid=rec$uid);
+	sightings[id] = Sighting($user_agent=rec$user_agent, $id=rec$id, $uid=rec$uid,
+	                         $sent=current_time());
 	RedisBridge::put(key_prefix + rec$user_agent, "1", ttl, RedisBridge::SET_NX, id);
 	}
 
