@@ -99,15 +99,22 @@ def run(zeek):
                     redis.command("PUBLISH", "zeek:intel", json.dumps(INTEL))
                     return redis.command("HLEN", "zeek:intel:snapshot:zrb-cluster") == 2 or None
                 harness.wait_until(snapshot, 20, "the intel snapshot", interval=0.5)
-                # As zeekctl does: the workers after the others listen. A worker that reads its
-                # trace before it peered with the logger sends its records to the bridge only
-                # (its first attempt at a node not listening yet is retried after
-                # Cluster::retry_interval, a minute).
+                # As zeekctl does: the workers after the others listen, and here also after the
+                # manager and the proxy have peered with the logger. What a node logs before
+                # that never reaches the logger's files (the package sends it to the bridge all
+                # the same), and the manager writes intel.log: its first attempt at a logger
+                # not listening yet is retried after Cluster::retry_interval, which under load
+                # came after worker-1's trace (intel.log: logger 0 lines, Redis 9).
+                def others_ready():
+                    cluster.check_running()
+                    hellos = cluster.file("logger-1", "cluster.log") or ""
+                    return (all(listening(p) for p in layout_ports(scratch)[:3])
+                            and all(f'"message":"got hello from {n} ' in hellos
+                                    for n in ("manager", "proxy-1"))) or None
                 for name, kind, trace in NODES:
                     if kind == "WORKER":
-                        harness.wait_until(lambda: (cluster.check_running(), all(
-                            listening(p) for p in layout_ports(scratch)[:3]))[1], 60,
-                            "the manager, logger and proxy listening")
+                        harness.wait_until(others_ready, 60, "the manager, logger and proxy "
+                                           "listening, the manager and proxy peered with the logger")
                     cluster.start(name, trace, [*extra, *([SET_FIELDS] if name == "logger-1" else [])])
 
                 def total():
