@@ -63,6 +63,7 @@ function end_run(msg: string)
 		Reporter::info(msg);
 
 	terminate();
+	hook main_loop_ending();
 	}
 
 function ask_bridge()
