@@ -7,7 +7,8 @@ set members, both counted), except what Zeek logged after its main loop ended, w
 8.0.10 cannot send to a WebSocket client: those lines must be exactly Zeek's missing tail of
 each path, in order, in the package's RedisBridge::unsent_file (same values; the file holds
 to_json text), counted in its warning. Once more for wikipedia with JSON::TS_ISO8601 and the
-bridge's --json.timestamps iso8601. The WebSocket transport does not depend on the bridge's Broker
+bridge's --json.timestamps iso8601, and once with RedisBridge::unsent_file="" (no file, the
+warning counts what it dropped). The WebSocket transport does not depend on the bridge's Broker
 flavour, so this runs in both build flavours (always with Zeek 8.0).
 
 Run: /usr/bin/python3 tests/websocket/test_websocket_traces.py   (env: see harness.py)
@@ -167,10 +168,37 @@ def all_traces(zeek, checks, summary):
     test_zeek_traces.all_traces(zeek, checks, summary, run_trace, " over WebSocket")
 
 
+def no_unsent_file(zeek, checks, summary):
+    """RedisBridge::unsent_file="" (dropping on purpose): no file, and the warning counts
+    every line Redis lacks but its own reporter line."""
+    trace = [t for t in zeek_runner.traces() if "wikipedia" in t][0]
+    url, args = websocket_run(["-C", "-r", trace, "local", zeek_logs.SET_FIELDS,
+                               "RedisBridge::unsent_file="], False)
+    with RedisServer() as redis, WebSocketBridge(redis, url) as bridge:
+        run = zeek_logs.Run(zeek, args).go(test_zeek_traces.EXIT_BOUND)
+        try:
+            cmp = test_zeek_traces.check_run("no unsent file", run, redis, checks,
+                                             f"\nbridge log:\n{harness.tail(bridge.log())}",
+                                             Unchecked())
+            missing = cmp.totals()[4]
+            dropped = [int(m.group(1)) for m in
+                       (re.search(r"(\d+) records logged after Zeek's main loop ended dropped", x)
+                        for x in run.messages()) if m]
+            checks.check(not os.path.exists(os.path.join(run.dir, UNSENT_FILE)),
+                         f"unsent_file=\"\": {UNSENT_FILE} written")
+            checks.check(missing > 0 and dropped == [missing - 1],
+                         f"unsent_file=\"\": {missing} lines missing in Redis, warning counts "
+                         f"{dropped}: {run.messages()}")
+            summary.append(f"unsent_file=\"\": {missing} lines not in Redis, dropped {dropped}")
+            bridge.stop()
+        finally:
+            run.cleanup()
+
+
 def main():
     # The WebSocket API needs Zeek 5.0 or later: always the shared Zeek 8.0.
     os.environ["ZRB_ZEEK"] = "8.0"
-    return zeek_runner.run_parts("test_websocket_traces", [all_traces])
+    return zeek_runner.run_parts("test_websocket_traces", [all_traces, no_unsent_file])
 
 
 if __name__ == "__main__":
