@@ -10,7 +10,9 @@
 ##! meanwhile). Without the bridge, or without its answer, it terminates
 ##! after :zeek:see:`RedisBridge::drain_timeout` and says how many records
 ##! were not confirmed. What Zeek logs while it terminates is handled in
-##! ``zeek_done`` (logs.zeek).
+##! ``zeek_done`` (logs.zeek); over the WebSocket transport it cannot be
+##! sent any more and goes to :zeek:see:`RedisBridge::unsent_file`
+##! (websocket.zeek, told by the hook main_loop_ending after terminate()).
 ##!
 ##! The deadline is wall clock time, checked every 100 ms by a timer and on
 ##! every Broker event this file handles. Zeek 3.2 runs timers after a trace
@@ -63,6 +65,7 @@ function end_run(msg: string)
 		Reporter::info(msg);
 
 	terminate();
+	hook main_loop_ending();
 	}
 
 function ask_bridge()

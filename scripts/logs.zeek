@@ -45,6 +45,18 @@ global flush_tick: event(epoch: count);
 # Set in zeek_done: from then on every record is published at once.
 global draining = F;
 
+# Set (websocket.zeek) once nothing published can reach the bridge any more:
+# Zeek 7.2+ hands messages to a WebSocket client only from its main loop,
+# which has ended. From then on every record goes to spill() at once,
+# whether the bridge is up or not.
+global spilling = F;
+global spill: function(path: string, recs: vector of any);
+
+# Called by drain.zeek right after it called terminate(): the main loop
+# ends with the current events, and what Zeek logs next (open connections,
+# net_done, zeek_done) is logged after it.
+global main_loop_ending: hook();
+
 # Paths whose batch holds records, so that a flush tick visits only those.
 global pending_paths: set[string];
 
@@ -181,6 +193,15 @@ function flush_stream(s: StreamState)
 	{
 	local n = |s$batch|;
 
+	if ( n > 0 && spilling )
+		{
+		local left = s$batch;
+		s$batch = new_batch();
+		delete pending_paths[s$path];
+		spill(s$path, left);
+		return;
+		}
+
 	if ( n == 0 || ! bridge_up )
 		return;
 
@@ -274,7 +295,7 @@ event flush_tick(epoch: count)
 # Appends *rec* to the batch of *s*.
 function append(s: StreamState, rec: any)
 	{
-	if ( ! bridge_up && |s$batch| >= max_backlog )
+	if ( ! bridge_up && ! spilling && |s$batch| >= max_backlog )
 		{
 		if ( dropped == 0 )
 			Reporter::warning(fmt("RedisBridge: bridge not peered and backlog of %s full, dropping records", s$path));
@@ -288,7 +309,7 @@ function append(s: StreamState, rec: any)
 	if ( |s$batch| == 1 )
 		add pending_paths[s$path];
 
-	if ( draining || |s$batch| >= batch_size )
+	if ( draining || spilling || |s$batch| >= batch_size )
 		flush_stream(s);
 
 	if ( ! ticking )
@@ -457,7 +478,8 @@ event zeek_done() &priority=-1000
 	# for the bridge, then send the
 	# backlog. Broker's events are not handled any more, so ask Broker's
 	# core for its peers.
-	if ( ! end_accounted && ! bridge_up && pending_records() > 0 && drain_timeout > 0secs )
+	if ( ! end_accounted && ! bridge_up && ! spilling && pending_records() > 0 &&
+	     drain_timeout > 0secs )
 		{
 		while ( current_time() < deadline && ! bridge_in_peers() )
 			;

@@ -54,6 +54,21 @@ export {
 	## :zeek:see:`RedisBridge::websocket_port` already (zeekctl's
 	## ``UseWebSocket``): a second listen on the same port fails.
 	const websocket_listen = T &redef;
+
+	## Zeek 7.2 and later, TRANSPORT_WEBSOCKET, on the node the bridge
+	## connects to: the file where the package writes the records Zeek
+	## logs after its main loop has ended (connections still open at the
+	## end of a trace, the last ``stats``, ``capture_loss``,
+	## ``telemetry`` and ``reporter`` lines, whatever ``net_done`` and
+	## ``zeek_done`` handlers log). Zeek hands messages to a WebSocket
+	## client only from its main loop, so published then they would be
+	## lost (``docs/protocol.md``, "End of a run"). One JSON object per
+	## line, ``{"path":<log path>,"record":<to_json of the record>}``
+	## (the record's text as protocol 2 sends it), appended; relative
+	## to Zeek's working directory, like its logs. A reporter warning
+	## gives the count and the file. Empty: the records are dropped,
+	## and the warning counts them.
+	const unsent_file = "redis-bridge-unsent.json" &redef;
 }
 
 # A built-in function cannot initialise a global on Zeek 3.2: set here.
@@ -195,5 +210,92 @@ event Cluster::websocket_client_lost(endpoint: Cluster::EndpointInfo, code: coun
 
 	if ( enabled )
 		bridge_gone();
+	}
+@endif
+
+# Records written to unsent_file, and records dropped because it is empty.
+global unsent_records = 0;
+global unsent_dropped = 0;
+global unsent_handle: file;
+global unsent_opened = F;
+
+# logs.zeek calls this for every batch once spilling is set (Zeek 7.2+
+# only): one line per record, in the order they were logged.
+function spill(path: string, recs: vector of any)
+	{
+	if ( unsent_file == "" )
+		{
+		unsent_dropped += |recs|;
+		return;
+		}
+
+	if ( ! unsent_opened )
+		{
+		unsent_handle = open_for_append(unsent_file);
+		unsent_opened = T;
+		}
+
+	local p = to_json(path);
+
+	for ( i in recs )
+		{
+@if ( Version::number >= 70100 )
+		local text = to_json(recs[i], T, /^-/, T);
+@else
+		local text = to_json(recs[i], T, /^-/);
+@endif
+		write_file(unsent_handle, fmt("{\"path\":%s,\"record\":%s}\n", p, text));
+		}
+
+	unsent_records += |recs|;
+	}
+
+@if ( Version::number >= 70200 )
+# Zeek 7.2 to 8.0 (read in Zeek's source, tag v8.0.10) publish to a
+# WebSocket client through a per-client backend whose messages are moved to
+# the client's send thread by an I/O source of the main loop
+# (src/broker/WebSocketShim.cc: WebSocketShim::Process polls the client's
+# Broker hub; a ZeroMQ cluster's client backend likewise through its
+# OnLoopProcess). After run_loop() (src/RunState.cc) Zeek logs the open
+# connections (done_with_network: net_done, session_mgr->Drain(), in
+# src/zeek-setup.cc) and raises zeek_done (terminate_zeek), and
+# cluster::manager->Terminate() then closes the clients and destroys their
+# hubs without polling them. So from the end of the main loop on, the
+# listening node spills instead of publishing.
+function start_spilling()
+	{
+	if ( spilling || ! enabled || transport != TRANSPORT_WEBSOCKET || ! websocket_listener() )
+		return;
+
+	spilling = T;
+	flush_all();
+	}
+
+# drain.zeek called terminate(): nothing published after this reaches the
+# bridge's confirmation, and the loop ends with the events queued now.
+hook main_loop_ending()
+	{
+	start_spilling();
+	}
+
+# The main loop has ended (the first event of done_with_network, also after
+# SIGTERM or the end of a trace the package did not end itself).
+event net_done(t: time) &priority=1000
+	{
+	start_spilling();
+	}
+
+# After logs.zeek's zeek_done handler (priority -1000), which spilled what
+# was pending. The warning itself is logged after it, so reporter.log's
+# line for it lands in the file too.
+event zeek_done() &priority=-1001
+	{
+	if ( unsent_records > 0 )
+		Reporter::warning(fmt("RedisBridge: %d records logged after Zeek's main loop ended written to %s, not sent (Zeek hands messages to a WebSocket client only from its main loop)",
+		                      unsent_records, unsent_file));
+
+	if ( unsent_dropped > 0 )
+		Reporter::warning(fmt("RedisBridge: %d records logged after Zeek's main loop ended dropped (RedisBridge::unsent_file is empty; Zeek hands messages to a WebSocket client only from its main loop)",
+		                      unsent_dropped));
 	}
 @endif
