@@ -238,7 +238,8 @@ def first_seen(zeek, checks, summary):
                              and len(replies) == len(http) and len(agents) == 1,
                              f"first seen, run {attempt}: exit {run.code}, {len(found)} notices "
                              f"(want {want}), {len(replies)} replies for {len(http)} requests, "
-                             f"user agents {agents}\n{harness.tail(run.output)}")
+                             f"user agents {agents}\n{harness.tail(run.output)}\n"
+                             f"bridge log:\n{harness.tail(bridge.log())}")
                 if found:
                     checks.check(found[0].get("sub") in agents,
                                  f"first seen: notice for {found[0].get('sub')!r}")
