@@ -132,20 +132,29 @@ global bridge_ready: function() = bridge_ready_direct;
 # cluster.zeek tells the other nodes of a cluster.
 global websocket_bridge_changed: hook(up: bool);
 
+# Zeek's own JSON text of *v* (a record or a vector of records) as protocol
+# 2 sends it: its doubles, times and (from 7.1 on, with interval_as_double)
+# intervals have the log writer's digits. /^-/ matches no field name, so
+# to_json keeps names as they are (its default drops a leading "_").
+function protocol2_text(v: any): string
+	{
+@if ( Version::number >= 70100 )
+	return to_json(v, T, /^-/, T);
+@else
+	return to_json(v, T, /^-/);
+@endif
+	}
+
 @if ( Version::number >= 50000 )
 # Protocol 2: the records as typed values (exact for every type but double
-# and time over this transport) and, in one built-in call per batch, Zeek's
-# own JSON text of them, whose doubles, times and (from 7.1 on, with
-# interval_as_double) intervals have the log writer's digits. /^-/ matches
-# no field name, so to_json keeps names as they are (its default drops a
-# leading "_").
+# and time over this transport) and, in one built-in call per batch, their
+# protocol2_text.
 function send_batch_v2(path: string, recs: vector of any): bool
 	{
 @if ( Version::number >= 70100 )
-	return Cluster::publish(topic, log_batch2, this_node, path, recs,
-	                        to_json(recs, T, /^-/, T));
+	return Cluster::publish(topic, log_batch2, this_node, path, recs, protocol2_text(recs));
 @else
-	return Broker::publish(topic, log_batch2, this_node, path, recs, to_json(recs, T, /^-/));
+	return Broker::publish(topic, log_batch2, this_node, path, recs, protocol2_text(recs));
 @endif
 	}
 
@@ -238,14 +247,8 @@ function spill(path: string, recs: vector of any)
 	local p = to_json(path);
 
 	for ( i in recs )
-		{
-@if ( Version::number >= 70100 )
-		local text = to_json(recs[i], T, /^-/, T);
-@else
-		local text = to_json(recs[i], T, /^-/);
-@endif
-		write_file(unsent_handle, fmt("{\"path\":%s,\"record\":%s}\n", p, text));
-		}
+		write_file(unsent_handle, fmt("{\"path\":%s,\"record\":%s}\n", p,
+		                              protocol2_text(recs[i])));
 
 	unsent_records += |recs|;
 	}
