@@ -4,7 +4,7 @@
 //
 //   bench_ws_publisher --listen HOST:PORT [--records N] [--batch B]
 //                      [--distinct R] [--node NAME] [--path P]
-//                      [--sample-every S] [--sample-file F]
+//                      [--expected-file F]
 //
 // It accepts one connection (the bridge), reads its subscription, answers
 // the ack as Zeek 8.0.10 does (../shared/corpus/zeek-8.0.10/websocket/
@@ -12,12 +12,12 @@
 // log_batch2 events of B records, as text frames shaped like Zeek's data
 // messages. The frames are built before the clock starts and reused past
 // --distinct R records (default 100,000), so the figure measures the bridge.
-// With --sample-file, the `text` object (Zeek's to_json) of every S-th
-// record goes there, one per line, prefixed by the record number, so
-// bench/ws_run.py can check the Redis entries byte for byte.
+// With --expected-file, the `text` object (Zeek's to_json) of every record
+// of the pool goes there, one per line, prefixed by its number in the pool,
+// so bench/ws_run.py can check sampled Redis entries byte for byte.
 //
 // Output on stdout, one "key=value ..." line per step, for bench/ws_run.py:
-//   listening port=<p>
+//   listening port=<p> frames=<F>   the pool is F * B records
 //   ready                        subscription read, ack sent
 //   start mono=<t>               CLOCK_MONOTONIC when sending began
 //   sent records=... seconds=... records_per_s=...
@@ -32,11 +32,13 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "bench_common.hh"
 #include "conn_corpus.hh"
+#include "json/zeek_double.hh"
 
 namespace {
 
@@ -81,11 +83,27 @@ std::string iso_ms(int64_t ns) {
   return buf;
 }
 
-/// A double as to_json writes it: enough digits to read back the same double.
+/// A double as to_json writes it: Zeek 8's rapidjson Writer::Double, the
+/// same digits as its log writer (docs/protocol.md, "Protocol version 2").
+/// The bridge's own Grisu2 writes them (checked against Zeek's logs by the
+/// corpus test); mostly the shortest digits, in a few cases one more.
 std::string real(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  std::string out;
+  zrb::append_zeek_double(out, v, /*rounded_grisu=*/true);
+  return out;
+}
+
+/// A timespan as Zeek 8.0.10's Broker writes it into the WebSocket JSON
+/// (broker/format/json.hh): "0s", else the coarsest of ns, us, ms, s that
+/// holds the value as an integer.
+std::string timespan(int64_t ns) {
+  if (ns == 0) return typed("timespan", quoted("0s"));
+  static constexpr const char* units[] = {"ns", "us", "ms"};
+  for (const char* unit : units) {
+    if (ns % 1000 != 0) return typed("timespan", quoted(std::to_string(ns) + unit));
+    ns /= 1000;
+  }
+  return typed("timespan", quoted(std::to_string(ns) + "s"));
 }
 
 /// The record as the WebSocket API sends a Conn::Info: a positional vector,
@@ -104,7 +122,7 @@ std::string typed_record(const ConnRecord& r) {
       id,
       typed("enum-value", quoted(proto)),
       r.service ? typed("string", quoted(r.service)) : none,
-      r.duration_ns ? typed("timespan", quoted(std::to_string(*r.duration_ns) + "ns")) : none,
+      r.duration_ns ? timespan(*r.duration_ns) : none,
       opt_count(r.orig_bytes),
       opt_count(r.resp_bytes),
       typed("string", quoted(r.conn_state)),
@@ -195,14 +213,13 @@ int run(const Options& opt) {
   const uint64_t n = opt.count("--records", 1000000);
   const uint64_t batch = opt.count("--batch", 100);
   const uint64_t distinct = opt.count("--distinct", 100000);
-  const uint64_t sample_every = opt.count("--sample-every", 9973);
   const std::string node = opt.str("--node", "zeek"), path = opt.str("--path", "conn");
   if (batch == 0 || distinct < batch) throw std::invalid_argument("--batch 1..--distinct");
 
   // The frames: batch b holds records b*B .. b*B+B-1 of the distinct pool.
   std::vector<std::string> frames;
-  std::ofstream samples;
-  if (opt.has("--sample-file")) samples.open(opt.str("--sample-file", ""));
+  std::ofstream expected;
+  if (opt.has("--expected-file")) expected.open(opt.str("--expected-file", ""));
   for (uint64_t first = 0; first + batch <= distinct; first += batch) {
     std::string records, text;
     for (uint64_t k = first; k < first + batch; ++k) {
@@ -210,14 +227,15 @@ int run(const Options& opt) {
       const std::string obj = json_record(k, r);
       records += (records.empty() ? "" : ",") + typed_record(r);
       text += (text.empty() ? "" : ",") + obj;
-      if (samples.is_open() && k % sample_every == 0) samples << k << " " << obj << "\n";
+      if (expected.is_open()) expected << k << " " << obj << "\n";
     }
     frames.push_back(event("RedisBridge::log_batch2",
                            typed("string", quoted(node)) + "," + typed("string", quoted(path)) +
                                "," + typed("vector", "[" + records + "]") + "," +
                                typed("string", json_string("[" + text + "]"))));
   }
-  samples.close();
+  expected.close();
+  if (expected.fail()) throw std::runtime_error("cannot write --expected-file");
 
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address(host), port));
@@ -227,6 +245,12 @@ int run(const Options& opt) {
   acceptor.accept(socket);
   socket.set_option(tcp::no_delay(true));
   beast::websocket::stream<tcp::socket> ws(std::move(socket));
+  // Zeek's WebSocket server (IXWebSocket) sends a message over 32 KiB in
+  // fragments of 32 KiB (kChunkSize in IXWebSocketTransport.cpp), so the
+  // bridge reassembles a 100-record batch from several frames, as from Zeek.
+  // (Beast takes the buffer size only before the handshake.)
+  ws.auto_fragment(true);
+  ws.write_buffer_bytes(32768);
   ws.accept();
   beast::flat_buffer buffer;
   ws.read(buffer);  // the bridge's subscription (its topic prefixes)
@@ -258,10 +282,10 @@ int run(const Options& opt) {
 
 int main(int argc, char** argv) {
   try {
-    Options opt(argc, argv,
-                {"--listen", "--records", "--batch", "--distinct", "--node", "--path",
-                 "--sample-every", "--sample-file"},
-                {});
+    Options opt(
+        argc, argv,
+        {"--listen", "--records", "--batch", "--distinct", "--node", "--path", "--expected-file"},
+        {});
     return run(opt);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_ws_publisher: %s\n", e.what());
