@@ -17,7 +17,7 @@
 // so bench/ws_run.py can check sampled Redis entries byte for byte.
 //
 // Output on stdout, one "key=value ..." line per step, for bench/ws_run.py:
-//   listening port=<p> frames=<F>   the pool is F * B records
+//   listening port=<p> frames=<F> bytes=<b>   the pool: F * B records, b bytes
 //   ready                        subscription read, ack sent
 //   start mono=<t>               CLOCK_MONOTONIC when sending began
 //   sent records=... seconds=... records_per_s=...
@@ -239,7 +239,10 @@ int run(const Options& opt) {
 
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address(host), port));
-  std::printf("listening port=%u frames=%zu\n", acceptor.local_endpoint().port(), frames.size());
+  size_t bytes = 0;
+  for (const auto& f : frames) bytes += f.size();
+  std::printf("listening port=%u frames=%zu bytes=%zu\n", acceptor.local_endpoint().port(),
+              frames.size(), bytes);
   std::fflush(stdout);
   tcp::socket socket(io);
   acceptor.accept(socket);

@@ -7,8 +7,10 @@ BUILD holds bridge/zeek-redis-bridge and bench/bench_ws_publisher (either flavou
 round, on free loopback ports: redis-server, bench_ws_publisher (a WebSocket server standing
 in for Zeek 8.0.10, sending protocol-2 log_batch2 frames built before the clock starts), the
 bridge with `--transport.kind websocket`; XLEN of zeek:conn is polled until it reaches N.
-Reported: records/s from the publisher's first send to XLEN == N, the bridge's CPU seconds
-per million records (/proc/<pid>/stat utime+stime over that interval), its peak RSS (VmHWM).
+Reported: records/s from the publisher's first send to XLEN == N, the CPU seconds per million
+records of the bridge, redis-server and the publisher (/proc/<pid>/stat utime+stime from the
+bridge's connection to XLEN == N; the publisher's also counts sending the schema), the
+bridge's peak RSS (VmHWM), the JSON bytes per record on the wire.
 Then a sample of the stream is compared byte for byte with Zeek's log JSON of the record
 sent there (the publisher's to_json object with `id` flattened to `id.orig_h`...): the first
 and the last entry and --check-points runs of --check-run consecutive entries spread over the
@@ -106,12 +108,14 @@ def one_round(args, scratch):
     try:
         listening = dict(kv.split("=") for kv in pub.stdout.readline().split()[1:])
         port, pool = int(listening["port"]), int(listening["frames"]) * args.batch
+        wire_bytes = int(listening["bytes"]) / pool
         os.environ["ZRB_BRIDGE"] = os.path.join(args.build, "bridge", "zeek-redis-bridge")
         with harness.RedisServer() as redis, WebSocketBridge(
                 redis, f"ws://127.0.0.1:{port}/v1/messages/json") as bridge:
             pid = bridge.proc.pid
             # Connected and idle: from here on its CPU is the run's.
             cpu0 = proc_cpu_seconds(pid)
+            others0 = [proc_cpu_seconds(p) for p in (redis.proc.pid, pub.pid)]
             lines = {}
             while "start" not in lines:
                 line = pub.stdout.readline()
@@ -126,6 +130,7 @@ def one_round(args, scratch):
                 time.sleep(0.01)
             end = time.monotonic()
             cpu = proc_cpu_seconds(pid) - cpu0
+            others = [proc_cpu_seconds(p) - c0 for p, c0 in zip((redis.proc.pid, pub.pid), others0)]
             rss = proc_status(pid, "VmHWM")
             lines["sent"] = pub.stdout.readline()
             if n != args.records:
@@ -140,8 +145,11 @@ def one_round(args, scratch):
             result = bridge.stop()
             rej = {k: v for k, v in (result.counters or {}).items() if k.startswith("rejected")}
         return {"rate": args.records / (end - start), "cpu_per_m": cpu / args.records * 1e6,
+                "redis_per_m": others[0] / args.records * 1e6,
+                "pub_per_m": others[1] / args.records * 1e6,
                 "rss_mib": (rss or 0) / 1024, "sent": lines["sent"].strip(),
-                "checked": checked, "bad": bad, "check_s": check_s, "rejected": rej}
+                "checked": checked, "bad": bad, "check_s": check_s, "rejected": rej,
+                "wire_bytes": wire_bytes}
     finally:
         pub.terminate()
         pub.wait(10)
@@ -170,9 +178,11 @@ def main():
             shutil.rmtree(scratch, ignore_errors=True)
         failed |= res["bad"] > 0 or res["checked"] == 0
         print(f"round {r + 1}: {res['rate']:,.0f} records/s end to end, bridge "
-              f"{res['cpu_per_m']:.2f} CPU s per million records, peak RSS {res['rss_mib']:.0f} MiB; "
+              f"{res['cpu_per_m']:.2f} CPU s per million records (redis-server {res['redis_per_m']:.2f}, "
+              f"publisher {res['pub_per_m']:.2f}), peak RSS {res['rss_mib']:.0f} MiB; "
               f"entries {res['checked']} checked ({res['check_s']:.1f} s), {res['bad']} differ; "
-              f"rejected {res['rejected'] or 'none'}; publisher: {res['sent']}")
+              f"rejected {res['rejected'] or 'none'}; {res['wire_bytes']:.0f} bytes of JSON per record; "
+              f"publisher: {res['sent']}")
         print(f"  loadavg: {open('/proc/loadavg').read().strip()}")
     return 1 if failed else 0
 
