@@ -178,10 +178,11 @@ def main():
             shutil.rmtree(scratch, ignore_errors=True)
         failed |= res["bad"] > 0 or res["checked"] == 0
         print(f"round {r + 1}: {res['rate']:,.0f} records/s end to end, bridge "
-              f"{res['cpu_per_m']:.2f} CPU s per million records (redis-server {res['redis_per_m']:.2f}, "
-              f"publisher {res['pub_per_m']:.2f}), peak RSS {res['rss_mib']:.0f} MiB; "
-              f"entries {res['checked']} checked ({res['check_s']:.1f} s), {res['bad']} differ; "
-              f"rejected {res['rejected'] or 'none'}; {res['wire_bytes']:.0f} bytes of JSON per record; "
+              f"{res['cpu_per_m']:.2f} CPU s per million records (redis-server "
+              f"{res['redis_per_m']:.2f}, publisher {res['pub_per_m']:.2f}), peak RSS "
+              f"{res['rss_mib']:.0f} MiB; entries {res['checked']} checked "
+              f"({res['check_s']:.1f} s), {res['bad']} differ; rejected "
+              f"{res['rejected'] or 'none'}; {res['wire_bytes']:.0f} bytes of JSON per record; "
               f"publisher: {res['sent']}")
         print(f"  loadavg: {open('/proc/loadavg').read().strip()}")
     return 1 if failed else 0
