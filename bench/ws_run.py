@@ -36,16 +36,19 @@ from test_websocket_zeek import WebSocketBridge  # noqa: E402
 
 
 NESTED = re.compile(rb'"([a-z_]+)":\{([^{}]*)\}')
+PORT = re.compile(rb'\{"port":(\d+),"proto":"[a-z]+"\}')
 
 
 def log_line(obj):
-    """Zeek's JSON log line of a to_json record object (bytes): nested records flattened
-    with '.' (`"id":{"orig_h":..}` becomes `"id.orig_h":..`). Done on the text, so every
-    number keeps the digits to_json wrote, which are those of Zeek's log writer."""
+    """Zeek's JSON log line of a to_json record object (bytes): ports ({"port":N,
+    "proto":P}) as their numbers, conn_id's empty `ctx` left out (no &log field), nested
+    records flattened with '.' (`"id":{"orig_h":..}` becomes `"id.orig_h":..`). Done on the
+    text, so every number keeps the digits to_json wrote, which are those of Zeek's log
+    writer."""
     def flatten(m):
         return re.sub(rb'"([a-z_]+)":', lambda f: b'"' + m.group(1) + b"." + f.group(1) + b'":',
                       m.group(2))
-    return NESTED.sub(flatten, obj)
+    return NESTED.sub(flatten, PORT.sub(rb"\1", obj.replace(b',"ctx":{}', b"")))
 
 
 UID = re.compile(rb'"uid":"([^"]+)"')
