@@ -14,13 +14,17 @@
 //
 // Stdout, one line each: "ready" once peered; then per message, after it is
 // published, "good <JSON line>" for every record that must reach Redis (in
-// order) and "bad <reason> <what>" for every rejection it must cause; then
-// "sent <messages>". It stays peered for --linger-s seconds (Broker ships in
-// the background) or until the bridge goes away.
+// order), "bad <reason> <what>" for every rejection it must cause and
+// "reply-wanted <id> <code>" for a refused Redis operation whose error reply
+// (docs/protocol.md, "Replies") must come back; then "reply <event>" for
+// each reply event that arrived within --reply-wait-s, and "sent <messages>".
+// It stays peered for --linger-s seconds (Broker ships in the background) or
+// until the bridge goes away.
 
 #include <broker/broker.hh>
 #include <broker/zeek.hh>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -36,6 +40,9 @@ const std::string topic = "zeek/redis/logs";
 const std::string schema_event = "RedisBridge::log_schema";
 const std::string batch_event = "RedisBridge::log_batch";
 const std::string node = "cpp-bad-input";
+// Where the bridge answers this peer's Redis operations: subscribed before
+// the peering, so that the subscription reaches the bridge.
+const std::string reply_topic = "zeek/redis/cpp-bad-input/reply";
 const std::string path = "seq";
 // The schema says Zeek 8.0.10: strings are rendered as that Zeek escapes them.
 constexpr uint64_t zeek_version = 80010;
@@ -95,6 +102,12 @@ class Plan {
     pending_.push_back("bad " + reason + " " + what);
   }
 
+  /// A refused operation (request `id`) whose error reply starts with `code`.
+  void expect_reply(uint64_t id, const std::string& code) {
+    pending_.push_back("reply-wanted " + std::to_string(id) + " " + code);
+    ++replies_wanted_;
+  }
+
   /// Publishes `msg`, then prints what it must cause.
   void send(broker::data msg) {
     ep_.publish(broker::topic{topic}, std::move(msg));
@@ -118,12 +131,14 @@ class Plan {
   }
 
   uint64_t messages() const { return messages_; }
+  uint64_t replies_wanted() const { return replies_wanted_; }
 
  private:
   broker::endpoint& ep_;
   std::vector<std::string> pending_;
   uint64_t next_ = 0;
   uint64_t messages_ = 0;
+  uint64_t replies_wanted_ = 0;
 };
 
 broker::data nested(uint64_t depth) {
@@ -235,7 +250,63 @@ void run(Plan& p, const Sizes& sizes) {
   p.bad("unknown_stream", "batch for a path holding CR LF and a forged log line",
         batch("x\r\n2026-01-01T00:00:00.000Z error FORGED by a peer",
               broker::vector{broker::vector{broker::count{0}, broker::none{}}}));
+
+  // Protocol 2 (the WebSocket transport's) over Broker: a version-2 stream
+  // of its own, whose batches are all refused (so it never gets a key).
+  p.bad("protocol_version", "log_batch2 for the version-1 stream",
+        envelope("RedisBridge::log_batch2",
+                 {node, path, broker::vector{broker::vector{broker::count{0}, broker::none{}}},
+                  std::string("[{\"seq\":0}]")}));
+  p.send(schema(node, "exact", columns(), broker::count{2}));
+  p.bad("protocol_version", "log_batch for the version-2 stream",
+        batch("exact", broker::vector{broker::vector{broker::count{0}, broker::none{}}}));
+  p.bad("bad_exact_text", "log_batch2 whose text is not JSON",
+        envelope("RedisBridge::log_batch2",
+                 {node, "exact", broker::vector{broker::vector{broker::count{0}, broker::none{}}},
+                  std::string("{not json")}));
+  p.bad("bad_exact_text", "log_batch2 whose text has no object for its record",
+        envelope("RedisBridge::log_batch2",
+                 {node, "exact", broker::vector{broker::vector{broker::count{0}, broker::none{}}},
+                  std::string("[]")}));
+
+  // --limits.max-streams 2 (seq and exact): a third stream is refused, the
+  // known ones keep working (the good batches that follow).
+  p.bad("too_many_streams", "schema for a third stream", schema(node, "third", columns()));
+  p.bad("unknown_stream", "batch for the third stream",
+        batch("third", broker::vector{broker::vector{broker::count{0}, broker::none{}}}));
+
+  // The end-of-run request with wrong arguments.
+  p.bad("bad_arguments", "drain with 1 argument",
+        envelope("RedisBridge::drain", {broker::count{1}}));
+  p.bad("bad_arguments", "drain with an empty reply topic",
+        envelope("RedisBridge::drain",
+                 {broker::count{1}, std::string(), broker::timespan{std::chrono::seconds(1)}}));
+
+  // Zeek scripts' Redis operations: refused without touching Redis, with
+  // an error reply where the request has an id and a reply topic.
+  p.bad("bad_command", "op_set with 2 arguments and no id",
+        envelope("RedisBridge::op_set", {std::string("k"), std::string("v")}));
+  p.expect_reply(7001, "BADARG");
+  p.bad("bad_command", "op_nosuch, an unknown operation",
+        envelope("RedisBridge::op_nosuch", {broker::count{7001}, reply_topic}));
+  p.expect_reply(7002, "BADARG");
+  p.bad("bad_command", "op_get whose key is a count",
+        envelope("RedisBridge::op_get", {broker::count{5}, broker::count{7002}, reply_topic}));
+  p.expect_reply(7003, "REFUSED");
+  p.bad("command_refused", "op_command FLUSHALL",
+        envelope("RedisBridge::op_command",
+                 {broker::vector{std::string("FLUSHALL")}, broker::count{7003}, reply_topic}));
   p.good_batch(3);
+}
+
+// Prints every reply event that arrives until `wanted` did or `wait_s` passed.
+void print_replies(broker::subscriber& replies, uint64_t wanted, double wait_s) {
+  uint64_t got = 0;
+  receive_until(replies, mono_seconds() + wait_s, [&](const broker::data_message& msg) {
+    std::printf("reply %s\n", broker::to_string(broker::get_data(msg)).c_str());
+    std::fflush(stdout);
+    return ++got < wanted;
+  });
 }
 
 }  // namespace
@@ -243,23 +314,26 @@ void run(Plan& p, const Sizes& sizes) {
 int main(int argc, char** argv) {
   std::string peer;
   Sizes sizes;
-  double linger_s = 600;
+  double linger_s = 600, reply_wait_s = 10;
   try {
-    Options o(
-        argc, argv,
-        {"--peer", "--huge-bytes", "--large-bytes", "--big-ok-bytes", "--depth", "--linger-s"}, {});
+    Options o(argc, argv,
+              {"--peer", "--huge-bytes", "--large-bytes", "--big-ok-bytes", "--depth", "--linger-s",
+               "--reply-wait-s"},
+              {});
     peer = o.str("--peer", "");
     sizes.huge = o.count("--huge-bytes", sizes.huge);
     sizes.large = o.count("--large-bytes", sizes.large);
     sizes.big_ok = o.count("--big-ok-bytes", sizes.big_ok);
     sizes.depth = o.count("--depth", sizes.depth);
     linger_s = o.real("--linger-s", linger_s);
+    reply_wait_s = o.real("--reply-wait-s", reply_wait_s);
     if (peer.empty()) throw std::invalid_argument("--peer HOST:PORT is required");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bad_input_peer: %s\n", e.what());
     return 2;
   }
   broker::endpoint ep{peer_configuration()};
+  auto replies = ep.make_subscriber({broker::topic{reply_topic}});
   auto status = ep.make_status_subscriber(true);
   reach(ep, "", peer, "bad_input_peer");
   auto added = wait_peered(status, 30, "bad_input_peer");
@@ -271,6 +345,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   Plan plan(ep);
   run(plan, sizes);
+  print_replies(replies, plan.replies_wanted(), reply_wait_s);
   std::printf("sent %llu\n", static_cast<unsigned long long>(plan.messages()));
   std::fflush(stdout);
   const double until = mono_seconds() + linger_s;

@@ -6,8 +6,10 @@ docs/protocol.md that Broker's C++ API can express:
   unknown_event     an unknown event name; an event name of non-UTF-8 and control bytes
   bad_arguments     log_batch with 2 arguments; log_batch whose node is a count; log_batch whose
                     records are a string; log_schema with an int version; log_schema with a
-                    string for columns; log_schema with 6 arguments
-  protocol_version  a schema of protocol version 99 (then a batch for it: unknown_stream)
+                    string for columns; log_schema with 6 arguments; drain with 1 argument;
+                    drain with an empty reply topic
+  protocol_version  a schema of protocol version 99 (then a batch for it: unknown_stream); a
+                    log_batch2 for the version-1 stream; a log_batch for a version-2 stream
   bad_schema        a column of type "blob", a column type of non-UTF-8 bytes, an empty index
                     (a batch for the blob path: unknown_stream)
   unknown_stream    a batch for a path that never had a schema
@@ -21,12 +23,19 @@ docs/protocol.md that Broker's C++ API can express:
                     without arguments; an event envelope whose name is a count
   name_too_long     a schema whose node name is 2 MB
   unknown_stream    a batch whose path holds CR LF and a forged log line
+  bad_exact_text    x2: log_batch2 whose text is not JSON, or has no object for its record
+  too_many_streams  a schema for a third stream (--limits.max-streams 2), then its batch
+                    (unknown_stream)
+  bad_command       op_set without id (no reply); op_nosuch and op_get with a count for its key,
+                    each with an id: a BADARG error reply must come back
+  command_refused   op_command FLUSHALL with an id: a REFUSED error reply must come back
 
 and a good record whose string is not UTF-8 (kept, escaped as Zeek 8 escapes it). The peer
-prints, per message, the JSON line of each good record and the reason of each rejection it
-must cause; the checks are test_bad_input.py's (bad_input_checks.py): every good record in
-Redis once, in order, exactly that line, nothing else; one `rejected` line and one count of
-`rejected{reason}` per bad input; the bridge still running; exit code 0 after SIGTERM.
+prints, per message, the JSON line of each good record, the reason of each rejection and the
+error reply it must cause, then the replies that came back; the checks are test_bad_input.py's
+(bad_input_checks.py): every good record in Redis once, in order, exactly that line, nothing
+else in Redis; one `rejected` line and one count of `rejected{reason}` per bad input; the
+bridge still running; exit code 0 after SIGTERM; and here each wanted reply, no other.
 
 Run: /usr/bin/python3 tests/integration/test_cpp_bad_input.py
      (env: see harness.py; ZRB_BAD_INPUT_PEER, default build/tests/bad_input_peer)
@@ -34,6 +43,7 @@ Run: /usr/bin/python3 tests/integration/test_cpp_bad_input.py
 
 import collections
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fault"))
@@ -44,6 +54,9 @@ from fault import PeerProcess, program_path  # noqa: E402
 from harness import Bridge, Checks, RedisServer, TestError, tail  # noqa: E402
 
 KEY = "zeek:seq"
+# The peer's log streams: seq, and a protocol 2 one whose batches are all refused; a third is
+# too_many_streams.
+BRIDGE_ARGS = LIMIT_ARGS + ["--limits.max-streams", "2"]
 
 
 def peer_args(port):
@@ -52,49 +65,71 @@ def peer_args(port):
             "--big-ok-bytes", str(BIG_OK_BYTES), "--depth", str(DEPTH)]
 
 
-def expectations(lines):
-    """The peer's `good <JSON>` and `bad <reason> <what>` lines: (JSON lines in order, reason
-    counts, the bad inputs described, other lines)."""
-    good, reasons, described, other = [], collections.Counter(), [], []
-    for line in lines:
-        kind, _, rest = line.partition(" ")
-        if kind == "good":
-            good.append(rest.encode())
-        elif kind == "bad":
-            reasons[rest.split(" ", 1)[0]] += 1
-            described.append(rest)
-        else:
-            other.append(line)
-    return good, reasons, described, other
+class Expected:
+    """What the peer's lines say must happen: `good <JSON>` (lines, in order), `bad <reason>
+    <what>` (reasons counted, inputs described), `reply-wanted <id> <code>` (wanted replies),
+    and `reply <event>` (the reply events that came back)."""
+
+    def __init__(self, lines=()):
+        self.lines, self.reasons, self.described = [], collections.Counter(), []
+        self.replies_wanted, self.replies, self.other = [], [], []
+        for line in lines:
+            kind, _, rest = line.partition(" ")
+            if kind == "good":
+                self.lines.append(rest.encode())
+            elif kind == "bad":
+                self.reasons[rest.split(" ", 1)[0]] += 1
+                self.described.append(rest)
+            elif kind == "reply-wanted":
+                request_id, code = rest.split(" ", 1)
+                self.replies_wanted.append((request_id, code))
+            elif kind == "reply":
+                self.replies.append(rest)
+            else:
+                self.other.append(line)
+
+
+def check_replies(checks, expected):
+    """Each refused request with an id got its error reply: a RedisBridge::reply event holding
+    its id and its code (BADARG, REFUSED)."""
+    for request_id, code in expected.replies_wanted:
+        checks.check(any("RedisBridge::reply" in r and re.search(rf"\b{request_id}\b", r)
+                         and code in r for r in expected.replies),
+                     f"no {code} reply for request {request_id}; replies: {expected.replies}")
+    checks.check(len(expected.replies) == len(expected.replies_wanted),
+                 f"{len(expected.replies)} replies, expected {len(expected.replies_wanted)}")
 
 
 def main():
     checks = Checks("test_cpp_bad_input")
-    with RedisServer() as redis, Bridge(redis, LIMIT_ARGS) as bridge:
-        expected, reasons, described = [], collections.Counter(), []
+    with RedisServer() as redis, Bridge(redis, BRIDGE_ARGS) as bridge:
+        expected = Expected()
         try:
             with PeerProcess(peer_args(bridge.port)) as peer:
                 sent = peer.wait_sent(60)
-                expected, reasons, described, other = expectations(peer.lines)
-                checks.check(not other, f"unexpected lines from bad_input_peer: {other[:3]}")
-                print(f"bad_input_peer sent {sent} messages: {len(expected)} good records, "
-                      f"{len(described)} bad inputs", flush=True)
-                outcome = await_outcome(checks, redis, bridge, KEY, len(expected))
+                expected = Expected(peer.lines)
+                checks.check(not expected.other,
+                             f"unexpected lines from bad_input_peer: {expected.other[:3]}")
+                print(f"bad_input_peer sent {sent} messages: {len(expected.lines)} good records, "
+                      f"{len(expected.described)} bad inputs", flush=True)
+                outcome = await_outcome(checks, redis, bridge, KEY, len(expected.lines))
         except TestError as e:
             checks.fail(str(e))
             outcome = await_outcome(checks, redis, bridge, KEY, 0)
         # The peer's plan itself: a peer that sent nothing bad would pass every check below.
-        checks.check(len(expected) >= 30 and len(reasons) >= 11,
-                     f"bad_input_peer planned {len(expected)} good records and "
-                     f"{len(reasons)} reasons")
-        check_outcome(checks, outcome, KEY, expected, reasons)
+        checks.check(len(expected.lines) >= 30 and len(expected.reasons) >= 15 and
+                     len(expected.replies_wanted) >= 3,
+                     f"bad_input_peer planned {len(expected.lines)} good records, "
+                     f"{len(expected.reasons)} reasons, {len(expected.replies_wanted)} replies")
+        check_outcome(checks, outcome, KEY, expected.lines, expected.reasons)
+        check_replies(checks, expected)
         if checks.failures:
             print("bad inputs sent, in order:")
-            for d in described:
+            for d in expected.described:
                 print(f"  {d}")
             print(f"bridge command: {' '.join(bridge.command_line())}")
             print(f"tail of the bridge's log:\n{tail(outcome.result.log)}")
-    return checks.finish(summary(len(expected), reasons))
+    return checks.finish(summary(len(expected.lines), expected.reasons))
 
 
 if __name__ == "__main__":
