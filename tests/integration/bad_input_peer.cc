@@ -3,7 +3,11 @@
 // records, for tests/integration/test_cpp_bad_input.py.
 //
 //   bad_input_peer --peer HOST:PORT [--huge-bytes N] [--large-bytes N]
-//                  [--big-ok-bytes N] [--depth N] [--linger-s S]
+//                  [--big-ok-bytes N] [--depth N] [--flood N] [--linger-s S]
+//
+// With --flood N it sends instead N bad messages of four reasons in turn,
+// each followed by good records: the bridge must count every one and log
+// only --log.rejected-lines of each reason.
 //
 // Built against the bridge's own Broker (1.4, or the C++20 Broker of Zeek
 // 6.2+), so bad input over Zeek 8's Broker is tested where python3-broker
@@ -299,6 +303,34 @@ void run(Plan& p, const Sizes& sizes) {
   p.good_batch(3);
 }
 
+// N bad messages, a quarter of each of four reasons, between good records.
+void flood(Plan& p, uint64_t n) {
+  p.send(schema(node, path, columns()));
+  for (uint64_t i = 0; i < n; ++i) {
+    switch (i % 4) {
+      case 0:
+        p.bad("unknown_event", "unknown event name",
+              envelope("RedisBridge::no_such_event", {node, path}));
+        break;
+      case 1:
+        p.bad("not_an_event", "a plain string", std::string("this is not an event"));
+        break;
+      case 2:
+        p.bad("bad_arguments", "log_batch with 2 arguments", envelope(batch_event, {node, path}));
+        break;
+      default: {
+        broker::vector records;
+        records.push_back(p.good());
+        records.push_back(
+            p.bad_record(broker::vector{}, "schema_mismatch", "a record of no fields"));
+        records.push_back(p.good());
+        p.send(batch(path, std::move(records)));
+      }
+    }
+  }
+  p.good_batch(3);
+}
+
 // Prints every reply event that arrives until `wanted` did or `wait_s` passed.
 void print_replies(broker::subscriber& replies, uint64_t wanted, double wait_s) {
   uint64_t got = 0;
@@ -315,10 +347,11 @@ int main(int argc, char** argv) {
   std::string peer;
   Sizes sizes;
   double linger_s = 600, reply_wait_s = 10;
+  uint64_t flood_messages = 0;
   try {
     Options o(argc, argv,
               {"--peer", "--huge-bytes", "--large-bytes", "--big-ok-bytes", "--depth", "--linger-s",
-               "--reply-wait-s"},
+               "--reply-wait-s", "--flood"},
               {});
     peer = o.str("--peer", "");
     sizes.huge = o.count("--huge-bytes", sizes.huge);
@@ -327,12 +360,15 @@ int main(int argc, char** argv) {
     sizes.depth = o.count("--depth", sizes.depth);
     linger_s = o.real("--linger-s", linger_s);
     reply_wait_s = o.real("--reply-wait-s", reply_wait_s);
+    flood_messages = o.count("--flood", 0);
     if (peer.empty()) throw std::invalid_argument("--peer HOST:PORT is required");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bad_input_peer: %s\n", e.what());
     return 2;
   }
-  broker::endpoint ep{peer_configuration()};
+  // A flood is published faster than the bridge takes it: the C++20
+  // Broker's buffer for the bridge must hold all of it (hold_whole_run).
+  broker::endpoint ep{peer_configuration("sharing", 1, 2 * flood_messages + 1000)};
   auto replies = ep.make_subscriber({broker::topic{reply_topic}});
   auto status = ep.make_status_subscriber(true);
   reach(ep, "", peer, "bad_input_peer");
@@ -344,8 +380,12 @@ int main(int argc, char** argv) {
   std::printf("ready\n");
   std::fflush(stdout);
   Plan plan(ep);
-  run(plan, sizes);
-  print_replies(replies, plan.replies_wanted(), reply_wait_s);
+  if (flood_messages > 0) {
+    flood(plan, flood_messages);
+  } else {
+    run(plan, sizes);
+    print_replies(replies, plan.replies_wanted(), reply_wait_s);
+  }
   std::printf("sent %llu\n", static_cast<unsigned long long>(plan.messages()));
   std::fflush(stdout);
   const double until = mono_seconds() + linger_s;

@@ -37,6 +37,13 @@ error reply it must cause, then the replies that came back; the checks are test_
 else in Redis; one `rejected` line and one count of `rejected{reason}` per bad input; the
 bridge still running; exit code 0 after SIGTERM; and here each wanted reply, no other.
 
+Then a flood, with a bridge of its own (--log.rejected-lines 5): FLOOD bad messages, a quarter
+each unknown_event, not_an_event, bad_arguments and schema_mismatch (a bad record between two
+good ones), each followed by good records. Every good record is in Redis once, in order;
+`rejected{reason}` counts every bad message; the log holds 5 lines of each reason, one line
+saying the rest is counted, not logged, and at exit how many were left out, which
+`rejected_log_suppressed{reason}` counts too.
+
 Run: /usr/bin/python3 tests/integration/test_cpp_bad_input.py
      (env: see harness.py; ZRB_BAD_INPUT_PEER, default build/tests/bad_input_peer)
 """
@@ -50,6 +57,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from bad_input_checks import (BIG_OK_BYTES, DEPTH, HUGE_BYTES, LARGE_BYTES,  # noqa: E402
                               LIMIT_ARGS, await_outcome, check_outcome, summary)
+from harness import rejected_lines  # noqa: E402
 from fault import PeerProcess, program_path  # noqa: E402
 from harness import Bridge, Checks, RedisServer, TestError, tail  # noqa: E402
 
@@ -57,6 +65,8 @@ KEY = "zeek:seq"
 # The peer's log streams: seq, and a protocol 2 one whose batches are all refused; a third is
 # too_many_streams.
 BRIDGE_ARGS = LIMIT_ARGS + ["--limits.max-streams", "2"]
+FLOOD = 4000
+FLOOD_LINES = 5  # --log.rejected-lines of the flood's bridge
 
 
 def peer_args(port):
@@ -100,8 +110,8 @@ def check_replies(checks, expected):
                  f"{len(expected.replies)} replies, expected {len(expected.replies_wanted)}")
 
 
-def main():
-    checks = Checks("test_cpp_bad_input")
+def every_kind(checks):
+    """The bad inputs of the docstring, each once; returns the summary."""
     with RedisServer() as redis, Bridge(redis, BRIDGE_ARGS) as bridge:
         expected = Expected()
         try:
@@ -129,7 +139,59 @@ def main():
                 print(f"  {d}")
             print(f"bridge command: {' '.join(bridge.command_line())}")
             print(f"tail of the bridge's log:\n{tail(outcome.result.log)}")
-    return checks.finish(summary(len(expected.lines), expected.reasons))
+    return summary(len(expected.lines), expected.reasons)
+
+
+def flood(checks):
+    """FLOOD bad messages between good records; returns the summary."""
+    args = ["--log.rejected-lines", str(FLOOD_LINES), "--log.rejected-interval-s", "600"]
+    with RedisServer() as redis, Bridge(redis, args) as bridge:
+        expected = Expected()
+        try:
+            with PeerProcess(peer_args(bridge.port) + ["--flood", str(FLOOD)]) as peer:
+                peer.wait_sent(60)
+                expected = Expected(peer.lines)
+                outcome = await_outcome(checks, redis, bridge, KEY, len(expected.lines))
+        except TestError as e:
+            checks.fail(str(e))
+            outcome = await_outcome(checks, redis, bridge, KEY, 0)
+    result = outcome.result
+    checks.check(sum(expected.reasons.values()) == FLOOD and len(expected.reasons) == 4,
+                 f"flood: bad_input_peer planned {dict(expected.reasons)}")
+    checks.check(outcome.actual == expected.lines,
+                 f"flood: {KEY} holds {len(outcome.actual)} records, not the "
+                 f"{len(expected.lines)} good ones in order")
+    checks.check(outcome.keys == [KEY], f"flood: keys in redis: {outcome.keys}")
+    checks.check(result.exit_code == 0, f"flood: bridge exit code {result.exit_code}")
+    checks.check(result.counter("records_written") == len(expected.lines),
+                 f"flood: records_written {result.counter('records_written')}")
+    lines = rejected_lines(result.log)
+    for reason, n in expected.reasons.items():
+        mine = [l for r, l in lines if r == reason]
+        said_rest = [l for l in mine if f"more than {FLOOD_LINES} in" in l]
+        left_out = [int(m.group(1)) for l in mine
+                    for m in [re.search(r": (\d+) more rejections were not logged", l)] if m]
+        detail = len(mine) - len(said_rest) - len(left_out)
+        checks.check(result.counter(f"rejected{{{reason}}}") == n,
+                     f"flood: rejected{{{reason}}}={result.counter(f'rejected{{{reason}}}')}, "
+                     f"expected {n}")
+        checks.check(detail == FLOOD_LINES and len(said_rest) == 1,
+                     f"flood: {detail} lines for {reason}, {len(said_rest)} saying the rest is "
+                     f"not logged; expected {FLOOD_LINES} and 1")
+        checks.check(sum(left_out) == n - FLOOD_LINES and
+                     result.counter(f"rejected_log_suppressed{{{reason}}}") == n - FLOOD_LINES,
+                     f"flood: {reason}: left out {left_out} in the log, rejected_log_suppressed "
+                     f"{result.counter(f'rejected_log_suppressed{{{reason}}}')}, expected "
+                     f"{n - FLOOD_LINES}")
+    if checks.failures:
+        print(f"tail of the flood bridge's log:\n{tail(result.log)}")
+    return f"flood: {len(expected.lines)} good records, {FLOOD} bad messages"
+
+
+def main():
+    checks = Checks("test_cpp_bad_input")
+    summaries = [every_kind(checks), flood(checks)]
+    return checks.finish("\n".join(summaries))
 
 
 if __name__ == "__main__":
