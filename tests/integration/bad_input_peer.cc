@@ -251,6 +251,7 @@ void run(Plan& p, const Sizes& sizes) {
 
   p.bad("name_too_long", "schema with a 2 MB node name",
         schema(std::string(2u << 20, 'N'), "huge-node", columns()));
+  // The forged line is bad_input_checks.FORGED, which the test looks for.
   p.bad("unknown_stream", "batch for a path holding CR LF and a forged log line",
         batch("x\r\n2026-01-01T00:00:00.000Z error FORGED by a peer",
               broker::vector{broker::vector{broker::count{0}, broker::none{}}}));
