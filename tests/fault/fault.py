@@ -23,37 +23,40 @@ KEY = "zeek:seq"
 BRIDGE_ARGS = ["--route.default", "list", "--route.list-push", "rpush", "--stats.interval-s", "1"]
 
 
-def publisher_path():
-    path = os.environ.get("ZRB_SEQ_PUBLISHER") or os.path.join(source_dir(), "build", "tests",
-                                                               "seq_publisher")
+def program_path(env, name):
+    """A test program built with the tests: $`env`, else build/tests/`name`."""
+    path = os.environ.get(env) or os.path.join(source_dir(), "build", "tests", name)
     if not os.access(path, os.X_OK):
-        raise TestError(f"no seq_publisher at {path} (set ZRB_SEQ_PUBLISHER, or build the "
-                        f"seq_publisher target)")
+        raise TestError(f"no {name} at {path} (set {env}, or build the {name} target)")
     return path
 
 
-class Publisher:
-    """seq_publisher peered with the bridge at `port`: `with Publisher(port, records=N) as p:`.
-    Waits until it is peered and the bridge's subscription reached it."""
+def publisher_path():
+    return program_path("ZRB_SEQ_PUBLISHER", "seq_publisher")
 
-    def __init__(self, port, records, first=0, batch=1000, rate=0, node="fault", path="seq"):
-        self.args = [publisher_path(), "--peer", f"127.0.0.1:{port}", "--records", str(records),
-                     "--first", str(first), "--batch", str(batch), "--rate", str(rate),
-                     "--node", node, "--path", path]
+
+class PeerProcess:
+    """A C++ Broker peer program run with `args`: `with PeerProcess(args) as p:`. Waits for its
+    "ready" line (peered, and the bridge's subscription reached it); `wait_sent` for its
+    "sent N" line, keeping the lines before it in `lines`."""
+
+    def __init__(self, args):
+        self.args = args
         self.proc = None
         self.lines = []
 
     def __enter__(self):
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True,
+                                     errors="surrogateescape")
         line = self.proc.stdout.readline()
         if line.strip() != "ready":
             self.close()
-            raise TestError(f"seq_publisher did not get ready: {line}")
+            raise TestError(f"{os.path.basename(self.args[0])} did not get ready: {line}")
         return self
 
     def wait_sent(self, timeout):
-        """Blocks until the publisher has published every record."""
+        """Blocks until the program has published everything; returns its N."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
@@ -61,7 +64,8 @@ class Publisher:
                 return int(line.split()[1])
             if not line and self.proc.poll() is not None:
                 break
-        raise TestError("seq_publisher did not finish sending")
+            self.lines.append(line.rstrip("\n"))
+        raise TestError(f"{os.path.basename(self.args[0])} did not finish sending")
 
     def close(self):
         if self.proc and self.proc.poll() is None:
@@ -71,6 +75,15 @@ class Publisher:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class Publisher(PeerProcess):
+    """seq_publisher peered with the bridge at `port`: `with Publisher(port, records=N) as p:`."""
+
+    def __init__(self, port, records, first=0, batch=1000, rate=0, node="fault", path="seq"):
+        super().__init__([publisher_path(), "--peer", f"127.0.0.1:{port}", "--records",
+                          str(records), "--first", str(first), "--batch", str(batch),
+                          "--rate", str(rate), "--node", node, "--path", path])
 
 
 def read_seqs(redis, key=KEY, chunk=100000):
