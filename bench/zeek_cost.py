@@ -2,7 +2,7 @@
 """What forwarding costs Zeek: the real Zeek's CPU with and without the package.
 
     /usr/bin/python3 bench/zeek_cost.py --bridge BUILD/bridge/zeek-redis-bridge
-        [--zeek 3.2] [--repeat 100] [--rounds 3] [--trace NAME ...]
+        [--zeek 3.2] [--transport broker|websocket] [--repeat 100] [--rounds 3] [--trace NAME ...]
         [--variant 'LABEL=MODE ARG ...'] [--perf DIR] [--profile-scripts DIR]
 
 Makes a large trace at run time from shared/zeek/traces (bench/make_trace.py: the traces
@@ -14,6 +14,16 @@ times:
   a  JSON files only (LogAscii::use_json=T), no package: Zeek's own cost of logging
   b  JSON files and the package forwarding to the bridge and Redis
   c  the package forwarding only: Log::enable_local_logging=F, no files
+
+--transport websocket (Zeek 8.0; the bridge of either build flavour) has the package forward
+over Zeek's WebSocket API (RedisBridge::transport=RedisBridge::TRANSPORT_WEBSOCKET on a free
+port; the bridge connects with --transport.kind websocket) instead of peering over Broker (the
+default). Over WebSocket what Zeek logs after its main loop ended cannot be sent (open
+connections at the end of the trace, the last stats lines; docs/protocol.md, "End of a run"):
+the package writes it to RedisBridge::unsent_file in Zeek's working directory. Those records
+count as delivered to that file, not lost: per path Redis plus the file must hold a's count,
+and in mode b Redis must hold the run's lines up to the file's records and the file exactly
+the rest, field by field (the checks of tests/websocket/test_websocket_traces.py).
 
 A --variant is one more mode, run in every round after the others: LABEL=MODE then extra
 Zeek arguments (redefs such as RedisBridge::batch_size=500), or `scripts=DIR` to load the
@@ -35,6 +45,7 @@ function, Zeek 6.0 and later), DIR/prof-<mode>-<round>.txt.
 """
 
 import argparse
+import contextlib
 import glob
 import os
 import shlex
@@ -47,18 +58,21 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "zeek"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "websocket"))
 
 import zeek_runner  # noqa: E402
 import zeek_logs  # noqa: E402
 import harness  # noqa: E402
 from harness import Bridge, RedisServer  # noqa: E402
+import test_websocket_traces as wst  # noqa: E402
 
 NOT_LOGS = {"loaded_scripts"}  # written once at start, not per traffic; left out of counts
 # Paths whose count depends on the run itself, not on the traffic: the package's peering
 # (broker, reporter lines) and timers that tick with the run's length or the process
-# (stats, capture_loss; Zeek 8's telemetry of its own metrics, Broker's among them).
+# (stats, capture_loss; Zeek 8's telemetry of its own metrics, Broker's among them); over
+# WebSocket Zeek 8's cluster log notes the bridge's connection and subscriptions.
 # Counted, but not required to match mode a's files.
-RUN_DEPENDENT = {"broker", "reporter", "stats", "capture_loss", "telemetry"}
+RUN_DEPENDENT = {"broker", "cluster", "reporter", "stats", "capture_loss", "telemetry"}
 LABELS = {"a": "a: JSON files only", "b": "b: files + forwarding", "c": "c: forwarding only"}
 
 
@@ -67,8 +81,10 @@ def load():
 
 
 def run_zeek(zeek, args, timeout, perf=None, profile=None):
-    """Runs zeek in a scratch folder; returns (folder, CPU seconds, wall seconds)."""
-    folder = tempfile.mkdtemp(prefix="zrb-zeek-cost-")
+    """Runs zeek in a scratch folder; returns (the zeek_logs.Run of that folder, CPU seconds,
+    wall seconds)."""
+    run = zeek_logs.Run(zeek, args)
+    folder = run.dir
     env = dict(zeek.env)
     cmd = [os.path.join(zeek.prefix, "bin", "zeek"), *args]
     if profile and zeek.number >= 60000:
@@ -92,10 +108,12 @@ def run_zeek(zeek, args, timeout, perf=None, profile=None):
             proc.wait(10)
             raise SystemExit(f"zeek did not finish within {timeout}s: {zeek_runner.output(folder)}")
         time.sleep(0.01)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"zeek exited {proc.returncode}: {zeek_runner.output(folder)[-2000:]}")
-    return folder, usage.ru_utime + usage.ru_stime, time.monotonic() - start
+    run.code = os.waitstatus_to_exitcode(status)
+    run.output = zeek_runner.output(folder)
+    if run.code != 0:
+        raise SystemExit(f"zeek exited {run.code}: {run.output[-2000:]}")
+    run.seconds = time.monotonic() - start
+    return run, usage.ru_utime + usage.ru_stime, run.seconds
 
 
 def file_lines(folder):
@@ -109,31 +127,20 @@ def redis_counts(redis, expected_total):
     return {p: redis.xlen("zeek:" + p) for p in zeek_logs.redis_paths(redis) if p not in NOT_LOGS}
 
 
-def set_fields(folder):
-    """{path: {field}} of set-typed columns (tests/zeek/set_fields.zeek wrote them)."""
-    out = {}
-    with open(os.path.join(folder, "set_fields.txt")) as f:
-        for line in f:
-            path, _, field = line.strip().partition(" ")
-            out.setdefault(path, set()).add(field)
-    return out
-
-
-def compare_lines(redis, lines, sets):
-    """Redis's entries against this run's own files, every path (those logged while Zeek
-    terminates included), as the zeek tests compare them (Broker carries sets sorted):
-    (identical or equal up to set order, other)."""
-    equal = other = 0
-    for path, expected in lines.items():
-        actual = redis.stream_json("zeek:" + path)
-        same = sum(1 for e, x in zip(expected, actual)
-                   if e == x or harness.same_but_set_order(e, x, sets.get(path, set())))
-        equal += same
-        other += max(len(expected), len(actual)) - same
-        if same != len(expected) or len(actual) != len(expected):
-            print(f"  {path}: {len(expected)} lines in the file, {len(actual)} in Redis, "
-                  f"{same} equal\n" + harness.first_differences(expected, actual))
-    return equal, other
+def compare_files(tag, run, redis, unsent, checks):
+    """Mode b: Redis's entries against this run's own files, every path (those logged while
+    Zeek terminates included), as the zeek tests compare them (Broker carries sets sorted):
+    none extra or different, and what Redis lacks of a path is what `unsent` holds of it
+    (over WebSocket, checked against Zeek's lines field by field). (equal, other)."""
+    cmp = zeek_logs.Comparison(run.logs(), redis, run.set_fields(), wst.Unchecked(), tag)
+    ok = all(extra == 0 and differing == 0 and missing == unsent.get(path, 0)
+             for path, _, _, _, _, missing, extra, differing in cmp.rows)
+    checks.check(ok, f"{tag}: Redis (plus the unsent file) differs from the run's files\n"
+                     + cmp.table(tag))
+    if unsent:
+        wst.check_unsent(tag, run, cmp, checks)
+    _, _, identical, set_order, missing, extra, differing = cmp.totals()
+    return identical + set_order, missing - sum(unsent.values()) + extra + differing
 
 
 def parse_variant(text, package):
@@ -151,6 +158,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--bridge", required=True)
     ap.add_argument("--zeek", default="3.2")
+    ap.add_argument("--transport", choices=["broker", "websocket"], default="broker",
+                    help="how the package reaches the bridge (websocket: Zeek 8.0 only)")
     ap.add_argument("--repeat", type=int, default=100)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--trace", action="append", default=[],
@@ -170,6 +179,10 @@ def main():
         if d:
             os.makedirs(d, exist_ok=True)
     zeek = zeek_runner.Zeek(a.zeek)
+    if a.transport == "websocket" and zeek.number < 80000:
+        # The unsent file (what is logged after the main loop) needs Zeek 7.2 and later; only
+        # the shared 8.0 is tested with this transport.
+        raise SystemExit(f"--transport websocket: needs Zeek 8.0, not {zeek.number}")
     work = tempfile.mkdtemp(prefix="zrb-zeek-cost-trace-")
     big = os.path.join(work, "big.pcap")
     subprocess.run([sys.executable, os.path.join(HERE, "make_trace.py"), "--out", big,
@@ -178,16 +191,25 @@ def main():
     modes = ["a"] + [m for m in "bc" if m in a.modes]
     base = {m: m for m in modes}
     labels = dict(LABELS)
-    failures = 0
+    checks = harness.Checks("zeek_cost")
     records = {}
-    with RedisServer() as redis, Bridge(redis) as bridge:
+    unsent_total = []
+    with contextlib.ExitStack() as stack:
+        redis = stack.enter_context(RedisServer())
+        if a.transport == "websocket":
+            # One port for every run: the bridge reconnects to each Zeek (the package holds
+            # the trace until it has).
+            url, transport = wst.websocket_args(harness.free_port())
+            stack.enter_context(wst.WebSocketBridge(redis, url))
+        else:
+            transport = zeek_logs.bridge_args(stack.enter_context(Bridge(redis)))
         package = zeek_runner.scripts_dir()
         # set_fields.zeek (every mode, for the same work) names the set-typed columns.
         common = ["-C", "-r", big, "local", zeek_logs.SET_FIELDS]
         args = {
             "a": [*common, "LogAscii::use_json=T"],
-            "b": [*common, package, *zeek_logs.bridge_args(bridge), "LogAscii::use_json=T"],
-            "c": [*common, package, *zeek_logs.bridge_args(bridge), "Log::enable_local_logging=F"],
+            "b": [*common, package, *transport, "LogAscii::use_json=T"],
+            "c": [*common, package, *transport, "Log::enable_local_logging=F"],
         }
         for v in a.variant:
             label, m, extra, scripts = parse_variant(v, package)
@@ -200,41 +222,43 @@ def main():
             for m in modes:
                 redis.command("FLUSHALL")
                 tag = f"{m}-{r + 1}"
-                folder, secs, wall = run_zeek(
+                run, secs, wall = run_zeek(
                     zeek, args[m], a.timeout,
                     perf=a.perf and os.path.join(a.perf, f"zeek-{tag}.data"),
                     profile=a.profile_scripts and os.path.abspath(
                         os.path.join(a.profile_scripts, f"prof-{tag}.txt")))
-                lines = file_lines(folder)
                 note = ""
                 if base[m] == "a":
-                    counts = {p: len(v) for p, v in lines.items()}
+                    counts = {p: len(v) for p, v in file_lines(run.dir).items()}
                     records.setdefault("a", counts)
                 else:
                     want = records["a"]
-                    counts = redis_counts(redis, sum(want.values()))
+                    # Over WebSocket: what Zeek logged after its main loop, in the unsent file.
+                    unsent = {p: len(v) for p, v in wst.unsent_lines(run)[0].items()}
+                    in_redis = redis_counts(redis, sum(want.values()) - sum(unsent.values()))
+                    counts = {p: in_redis.get(p, 0) + unsent.get(p, 0)
+                              for p in set(in_redis) | set(unsent)}
                     missing = {p: (want.get(p, 0), counts.get(p, 0))
                                for p in (set(want) | set(counts)) - RUN_DEPENDENT
                                if want.get(p, 0) != counts.get(p, 0)}
-                    if missing:
-                        failures += 1
-                        print(f"round {r + 1} mode {m}: Redis differs from Zeek's files "
-                              f"(path: zeek, redis): {missing}")
+                    checks.check(not missing, f"round {r + 1} mode {m}: Redis (plus the unsent "
+                                              f"file) differs from Zeek's files (path: zeek, "
+                                              f"redis): {missing}")
                     if base[m] == "b":
-                        every = {os.path.basename(f)[:-4]: zeek_runner.read_log_lines(f)
-                                 for f in glob.glob(os.path.join(folder, "*.log"))}
-                        same, other = compare_lines(redis, every, set_fields(folder))
-                        failures += other > 0
+                        same, other = compare_files(tag, run, redis, unsent, checks)
                         note = f", {same} equal to the run's files, {other} not"
+                    if unsent:
+                        note += f", {sum(unsent.values())} of them in the unsent file"
+                        unsent_total.append(sum(unsent.values()))
                 cpu[m].append(secs)
                 print(f"round {r + 1} mode {m}: Zeek CPU {secs:.2f} s, wall {wall:.2f} s, "
                       f"{sum(counts.values())} records{note}; {load()}", flush=True)
-                zeek_runner.shutil.rmtree(folder, ignore_errors=True)
+                run.cleanup()
     zeek.close()
     zeek_runner.shutil.rmtree(work, ignore_errors=True)
     n = sum(v for p, v in records["a"].items() if p not in RUN_DEPENDENT)
     med = {m: statistics.median(cpu[m]) for m in modes}
-    print(f"\nZeek {zeek.number}, trace {'+'.join(names)} x{a.repeat}, {n} traffic log records "
+    print(f"\nZeek {zeek.number} over {a.transport}, trace {'+'.join(names)} x{a.repeat}, {n} traffic log records "
           f"per run, {a.rounds} rounds; {os.cpu_count()} CPUs; end: {load()}")
     # On a shared machine every run's CPU seconds move with the others' load; a mode's run
     # and the a run of the same round saw about the same load, so the median of the
@@ -253,8 +277,13 @@ def main():
               f"{(med['b'] - med['a']) / n * 1e6:.1f} us of Zeek CPU per record")
     if "c" in med:
         print(f"c/a = {med['c'] / med['a']:.2f} (per round: {paired['c']:.2f}; target < 1.00)")
-    print("every record arrived" if not failures else f"{failures} runs lost or changed records")
-    sys.exit(1 if failures else 0)
+    if unsent_total:
+        span = sorted({min(unsent_total), max(unsent_total)})
+        print(f"over WebSocket {' to '.join(map(str, span))} records per forwarding run were logged after Zeek's main loop ended and went to "
+              f"RedisBridge::unsent_file (delivered to the file, not lost; counted above)")
+    print("every record arrived" if not checks.failures
+          else f"{len(checks.failures)} checks failed: records lost or changed")
+    sys.exit(1 if checks.failures else 0)
 
 
 if __name__ == "__main__":

@@ -23,37 +23,45 @@ KEY = "zeek:seq"
 BRIDGE_ARGS = ["--route.default", "list", "--route.list-push", "rpush", "--stats.interval-s", "1"]
 
 
-def publisher_path():
-    path = os.environ.get("ZRB_SEQ_PUBLISHER") or os.path.join(source_dir(), "build", "tests",
-                                                               "seq_publisher")
+def program_path(env, name):
+    """A test program built with the tests: $`env`, else build/tests/`name`."""
+    path = os.environ.get(env) or os.path.join(source_dir(), "build", "tests", name)
     if not os.access(path, os.X_OK):
-        raise TestError(f"no seq_publisher at {path} (set ZRB_SEQ_PUBLISHER, or build the "
-                        f"seq_publisher target)")
+        raise TestError(f"no {name} at {path} (set {env}, or build the {name} target)")
     return path
 
 
-class Publisher:
-    """seq_publisher peered with the bridge at `port`: `with Publisher(port, records=N) as p:`.
-    Waits until it is peered and the bridge's subscription reached it."""
+def publisher_path():
+    return program_path("ZRB_SEQ_PUBLISHER", "seq_publisher")
 
-    def __init__(self, port, records, first=0, batch=1000, rate=0, node="fault", path="seq"):
-        self.args = [publisher_path(), "--peer", f"127.0.0.1:{port}", "--records", str(records),
-                     "--first", str(first), "--batch", str(batch), "--rate", str(rate),
-                     "--node", node, "--path", path]
+
+class PeerProcess:
+    """A C++ Broker peer program run with `args`: `with PeerProcess(args) as p:`. Waits for its
+    "ready" line (peered, and the bridge's subscription reached it); `wait_sent` for its
+    "sent N" line, keeping the lines before it in `lines`. `close` kills it (SIGKILL)."""
+
+    def __init__(self, args):
+        self.args = args
         self.proc = None
         self.lines = []
 
     def __enter__(self):
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
-        line = self.proc.stdout.readline()
-        if line.strip() != "ready":
-            self.close()
-            raise TestError(f"seq_publisher did not get ready: {line}")
-        return self
+                                     stderr=subprocess.STDOUT, text=True,
+                                     errors="surrogateescape")
+        # Lines before "ready" (a listening peer says where it listens) are kept.
+        while True:
+            line = self.proc.stdout.readline()
+            if line.strip() == "ready":
+                return self
+            if not line:
+                self.close()
+                raise TestError(f"{os.path.basename(self.args[0])} did not get ready: "
+                                f"{' | '.join(self.lines)}")
+            self.lines.append(line.rstrip("\n"))
 
     def wait_sent(self, timeout):
-        """Blocks until the publisher has published every record."""
+        """Blocks until the program has published everything; returns its N."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             line = self.proc.stdout.readline()
@@ -61,7 +69,8 @@ class Publisher:
                 return int(line.split()[1])
             if not line and self.proc.poll() is not None:
                 break
-        raise TestError("seq_publisher did not finish sending")
+            self.lines.append(line.rstrip("\n"))
+        raise TestError(f"{os.path.basename(self.args[0])} did not finish sending")
 
     def close(self):
         if self.proc and self.proc.poll() is None:
@@ -71,6 +80,18 @@ class Publisher:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class Publisher(PeerProcess):
+    """seq_publisher peered with the bridge at `port`: `with Publisher(port, records=N) as p:`;
+    with `listen=True` it listens on `port` for the bridge (--broker.peer) to peer with it."""
+
+    def __init__(self, port, records, first=0, batch=1000, rate=0, node="fault", path="seq",
+                 listen=False):
+        super().__init__([publisher_path(), "--listen" if listen else "--peer",
+                          f"127.0.0.1:{port}", "--records", str(records), "--first", str(first),
+                          "--batch", str(batch), "--rate", str(rate), "--node", node,
+                          "--path", path])
 
 
 def read_seqs(redis, key=KEY, chunk=100000):
@@ -142,3 +163,18 @@ def received(bridge):
 def report(name, tally, recovery_s=None, extra=""):
     rec = "" if recovery_s is None else f" recovery_s={recovery_s:.2f}"
     print(f"RESULT {name}: {tally.line()}{rec}{(' ' + extra) if extra else ''}", flush=True)
+
+
+def check_peers_back(checks, tallies, result, peerings):
+    """What peers lost and back must leave (test_peer_restart, test_cpp_peer_restart): each
+    tally ({name: Tally}, the records that had to arrive) complete, in order, once each, nothing
+    foreign; the bridge ran to a clean exit, logged at least `peerings` peerings and rejected
+    nothing."""
+    for name, t in tallies.items():
+        checks.check(t.missing == 0 and t.duplicates == 0 and t.out_of_order == 0 and
+                     t.foreign == 0, f"{name}: {t.line()}")
+    checks.check(result.exit_code == 0, f"exit code {result.exit_code}")
+    checks.check(result.log.count("peer added") >= peerings,
+                 f"fewer than {peerings} peerings in the log")
+    checks.check(result.counter("rejected") == 0 and "rejected" not in result.log,
+                 "records were rejected")

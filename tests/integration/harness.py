@@ -52,7 +52,8 @@ except ImportError:  # pragma: no cover - environment problem, reported clearly
 
 REJECT_REASONS = ("unknown_event", "bad_arguments", "protocol_version", "bad_schema",
                   "unknown_stream", "schema_mismatch", "too_large", "string_too_long", "too_deep", "not_an_event",
-                  "too_many_streams", "name_too_long")
+                  "too_many_streams", "name_too_long", "bad_exact_text", "too_many_drains",
+                  "bad_command", "command_refused", "command_queue_full")
 
 
 class TestError(Exception):

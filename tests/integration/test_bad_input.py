@@ -24,10 +24,11 @@ batches the peer sends, in order:
   unknown_stream    a batch whose path holds CR LF and a forged log line: the line the bridge
                     logs for it must stay one line (control bytes written as hex escapes)
 
-Checks: the bridge is still running at the end; the stream holds every good record, in order,
-byte-identical to Zeek's line, and nothing else exists in Redis; the log has one `rejected`
-line per bad input with the right reason; the final counters show exactly these counts per
-reason and every good record written; SIGTERM ends the bridge with exit code 0.
+Checks (bad_input_checks.py, shared with test_cpp_bad_input.py): the bridge is still running at
+the end; the stream holds every good record, in order, byte-identical to Zeek's line, and
+nothing else exists in Redis; the log has one `rejected` line per bad input with the right
+reason; the final counters show exactly these counts per reason and every good record written;
+SIGTERM ends the bridge with exit code 0.
 
 Unknown_stream and too_deep inputs are single-record batches, so the count does not depend on
 whether the bridge counts them per batch or per record.
@@ -37,24 +38,18 @@ Run: /usr/bin/python3 tests/integration/test_bad_input.py   (env: see harness.py
 
 import collections
 import sys
-import time
 
 import broker
 from broker import _broker
 
 import corpus
-import harness
 import zeek_tsv
-from harness import Bridge, BrokerPeer, Checks, RedisServer, TestError
+from bad_input_checks import (BIG_OK_BYTES, DEPTH, FORGED, HUGE_BYTES, LARGE_BYTES, LIMIT_ARGS,
+                              await_outcome, check_outcome, summary)
+from harness import Bridge, BrokerPeer, Checks, RedisServer, TestError, tail
 
 NODE = "bad-input-test"
 TRACE = "dns-edns-ecs"  # its conn.log has enough records (69)
-MAX_RECORD_BYTES = 16 * 1024 * 1024
-MAX_STRING_BYTES = 32 * 1024 * 1024
-HUGE_BYTES = 64 * 1024 * 1024
-LARGE_BYTES = 20 * 1024 * 1024
-BIG_OK_BYTES = 1024 * 1024
-DEPTH = 1000
 
 
 def deep_value(depth):
@@ -123,10 +118,6 @@ class Plan:
             target = target[k]
         target[index[-1]] = value
         return rec
-
-
-# Text a peer could put in a log path to forge a line of the bridge's log.
-FORGED = "2026-01-01T00:00:00.000Z error FORGED by a peer"
 
 
 def build_plan(log):
@@ -221,88 +212,23 @@ def main():
     print(f"sending {len(plan.messages)} messages: {len(plan.expected_lines)} good records, "
           f"{n_bad} bad inputs", flush=True)
 
-    args = ["--limits.max-record-bytes", str(MAX_RECORD_BYTES),
-            "--limits.max-string-bytes", str(MAX_STRING_BYTES)]
-    with RedisServer() as redis, Bridge(redis, args) as bridge:
-        result = None
+    with RedisServer() as redis, Bridge(redis, LIMIT_ARGS) as bridge:
         try:
             with BrokerPeer(bridge.port) as peer:
                 for _what, message, _reason in plan.messages:
                     peer.publish(message)
-
-                def done():
-                    if not bridge.running():
-                        raise TestError("the bridge exited")
-                    return redis.xlen(key) >= len(plan.expected_lines)
-
-                try:
-                    harness.wait_until(done, 120, f"{len(plan.expected_lines)} entries in {key}",
-                                       interval=0.05)
-                except TestError as e:
-                    checks.fail(f"{e} (it has {redis.xlen(key)})")
-                # the last good batch was sent after every bad input: once it is in, all
-                # rejections have been logged; give stragglers a moment to show up as extras
-                time.sleep(1)
-                checks.check(bridge.running(), "the bridge is not running after the bad input")
+                outcome = await_outcome(checks, redis, bridge, key, len(plan.expected_lines))
         except TestError as e:
             checks.fail(str(e))
-        finally:
-            problems = []
-            actual = redis.stream_json(key, problems) if redis.keys() else []
-            keys = [k.decode() for k in redis.keys()]
-            result = bridge.stop()
-
-        for p in problems[:3]:
-            checks.fail(p)
-        checks.check(actual == plan.expected_lines,
-                     f"{key} differs from the good records sent:\n"
-                     + harness.first_differences(plan.expected_lines, actual))
-        checks.check(keys == [key], f"keys in redis: {keys}, expected only {key}")
-
-        # one `rejected` line per bad input, with its reason
-        lines = harness.rejected_lines(result.log)
-        logged = collections.Counter(r for r, _l in lines)
-        checks.check(None not in logged, "rejected lines without a known reason: "
-                     + str([l for r, l in lines if r is None][:5]))
-        for reason in harness.REJECT_REASONS:
-            want = plan.expected_reasons.get(reason, 0)
-            got = logged.get(reason, 0)
-            checks.check(got == want, f"log: {got} 'rejected' lines for {reason}, expected {want}")
-
-        # Names a peer chose cannot forge log lines or flood the log.
-        log_lines = result.log.splitlines()
-        checks.check(not any(l.startswith(FORGED[:20]) for l in log_lines),
-                     "a log path holding CR LF forged a line of the bridge's log")
-        checks.check(any("x\\x0d\\x0a" + FORGED in l for l in log_lines),
-                     "the CR LF path is logged on one line with \\x0d\\x0a")
-        checks.check(max(len(l) for l in log_lines) < 20000,
-                     f"longest log line {max(len(l) for l in log_lines)} bytes: a 2 MB name "
-                     "went into the log")
-
-        checks.check(result.exit_code == 0,
-                     f"bridge exit code {result.exit_code} after SIGTERM, expected 0")
-        counters = result.counters
-        if checks.check(counters is not None, "no final 'counters:' line in the bridge log"):
-            for reason in harness.REJECT_REASONS:
-                want = plan.expected_reasons.get(reason, 0)
-                got = counters.get(f"rejected{{{reason}}}", 0)
-                checks.check(got == want, f"counter rejected{{{reason}}}={got}, expected {want}")
-            other = {k: v for k, v in counters.items() if k.startswith("rejected{")
-                     and k[len("rejected{"):-1] not in harness.REJECT_REASONS}
-            checks.check(not other, f"rejections with other reasons: {other}")
-            written = counters.get("records_written")
-            checks.check(written == len(plan.expected_lines),
-                         f"counter records_written={written}, expected {len(plan.expected_lines)}")
-
+            outcome = await_outcome(checks, redis, bridge, key, 0)
+        check_outcome(checks, outcome, key, plan.expected_lines, plan.expected_reasons)
         if checks.failures:
             print("messages sent, in order:")
             for what, _m, reason in plan.messages:
                 print(f"  {what}" + (f"  -> rejected {reason}" if reason else ""))
             print(f"bridge command: {' '.join(bridge.command_line())}")
-            print(f"tail of the bridge's log:\n{harness.tail(result.log)}")
-    return checks.finish(
-        f"{len(plan.expected_lines)} good records checked, {n_bad} bad inputs: "
-        + ", ".join(f"{r}={n}" for r, n in sorted(plan.expected_reasons.items())))
+            print(f"tail of the bridge's log:\n{tail(outcome.result.log)}")
+    return checks.finish(summary(len(plan.expected_lines), plan.expected_reasons))
 
 
 if __name__ == "__main__":

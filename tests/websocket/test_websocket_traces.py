@@ -45,16 +45,21 @@ class WebSocketBridge(Bridge):
         return True if self.log() else None
 
 
+def websocket_args(port):
+    """(the bridge's URL, the package's redefs): the WebSocket transport on `port`."""
+    return (f"ws://127.0.0.1:{port}/v1/messages/json",
+            ["RedisBridge::transport=RedisBridge::TRANSPORT_WEBSOCKET",
+             f"RedisBridge::websocket_port={port}/tcp"])
+
+
 def websocket_run(args, iso):
     """(the bridge's URL, Zeek's arguments): `args`, the package, JSON logs (ISO 8601 times if
     `iso`), the WebSocket transport on a free port."""
-    port = harness.free_port()
-    zeek_args = [*args, zeek_runner.scripts_dir(), "LogAscii::use_json=T",
-                 "RedisBridge::transport=RedisBridge::TRANSPORT_WEBSOCKET",
-                 f"RedisBridge::websocket_port={port}/tcp"]
+    url, transport = websocket_args(harness.free_port())
+    zeek_args = [*args, zeek_runner.scripts_dir(), "LogAscii::use_json=T", *transport]
     if iso:
         zeek_args.append("LogAscii::json_timestamps=JSON::TS_ISO8601")
-    return f"ws://127.0.0.1:{port}/v1/messages/json", zeek_args
+    return url, zeek_args
 
 
 UNSENT_FILE = "redis-bridge-unsent.json"
