@@ -66,6 +66,10 @@ bool parse_port(std::string_view text, Port& out);
 /// code point U+0000..U+00FF two bytes or one), back to one byte per code
 /// point: the bytes Zeek's string held.
 std::string latin1_bytes(std::string_view s);
+/// Whether *s* holds a byte below 0x20 or from 0x80 on (what Zeek writes raw
+/// inside strings and JSON does not allow); a message without one is parsed
+/// as it is.
+bool has_raw_bytes(std::string_view s);
 /// The inverse texts, as Broker writes them (timestamps to the nanosecond).
 void append_timestamp(std::string& out, int64_t ns);
 void append_port(std::string& out, const Port& p);

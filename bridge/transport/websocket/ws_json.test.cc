@@ -244,3 +244,25 @@ TEST_CASE("latin1_bytes maps U+0000..U+00FF back to single bytes") {
   CHECK(latin1_bytes("\xc3\xbf\xc2\x80") == "\xff\x80");
   CHECK(latin1_bytes("\xc3") == "\xc3");  // a lone lead byte stays
 }
+
+TEST_CASE("has_raw_bytes finds any byte below 0x20 or from 0x80 on, at every position") {
+  // Against the byte-by-byte definition: every byte value at every position
+  // of strings of 0 to 24 bytes (the word loop, the tail, and both), in
+  // printable ASCII filler of every kind next to it (0x20, '~', 0x7f).
+  auto raw = [](unsigned char c) { return c < 0x20 || c >= 0x80; };
+  for (char fill : {' ', '~', '\x7f', 'A'}) {
+    for (size_t len = 0; len <= 24; ++len) {
+      std::string s(len, fill);
+      CHECK_FALSE(has_raw_bytes(s));
+      for (size_t pos = 0; pos < len; ++pos) {
+        for (int c = 0; c < 256; ++c) {
+          s[pos] = static_cast<char>(c);
+          if (has_raw_bytes(s) != raw(static_cast<unsigned char>(c))) {
+            FAIL("len " << len << " pos " << pos << " byte " << c);
+          }
+        }
+        s[pos] = fill;
+      }
+    }
+  }
+}
