@@ -5,8 +5,9 @@ credit window allow, and once Redis runs again every record arrives, once and in
 
 Before issue 14 part 3 Broker 1.4's subscriber and core granted credit by CAF 0.17's
 estimate and took in whatever the peer sent (this test: 111 MiB more while Redis was stopped,
-2 MiB after; bench/RESULTS.md). The C++20 Broker of Zeek 8 has no such bound on the receiving side: in
-that flavour the test checks that nothing is lost and reports the growth without a limit.
+2 MiB after; bench/RESULTS.md). Broker 1.4 only: the C++20 Broker has no backpressure from a peer (a
+sender's peer buffer overflows; bench/RESULTS.md, Zeek 8 section), and run in that flavour the
+test does not get every record into Redis, so tests/CMakeLists.txt disables it there.
 """
 
 import os
@@ -37,7 +38,6 @@ def rss_mib(pid):
 
 def main():
     checks = Checks("fault: Broker backpressure while Redis is stopped")
-    bounded = os.environ.get("ZRB_BROKER_FLAVOUR", "broker14") == "broker14"
     with RedisServer() as redis:
         with Bridge(redis, ARGS) as bridge, Publisher(bridge.port, RECORDS, batch=BATCH) as pub:
             wait_until(lambda: llen(redis) >= 1, 60, "the first records in Redis")
@@ -59,16 +59,14 @@ def main():
         tally = Tally(read_seqs(redis), RECORDS)
     growth = peak - start
     report("broker_backpressure", tally, recovery,
-           f"rss_start_mib={start:.0f} rss_peak_mib={peak:.0f} growth_mib={growth:.0f} "
-           f"bounded={'yes' if bounded else 'no'}")
+           f"rss_start_mib={start:.0f} rss_peak_mib={peak:.0f} growth_mib={growth:.0f}")
     checks.check(result.exit_code == 0, f"exit code {result.exit_code}")
     checks.check(tally.missing == 0, f"{tally.missing} missing")
     checks.check(tally.duplicates == 0, f"{tally.duplicates} duplicates")
     checks.check(tally.out_of_order == 0, f"{tally.out_of_order} out of order")
-    if bounded:
-        checks.check(growth <= MAX_GROWTH_MIB,
-                     f"the bridge grew by {growth:.0f} MiB while Redis was stopped "
-                     f"(at most {MAX_GROWTH_MIB}): Broker took the burst in")
+    checks.check(growth <= MAX_GROWTH_MIB,
+                 f"the bridge grew by {growth:.0f} MiB while Redis was stopped "
+                 f"(at most {MAX_GROWTH_MIB}): Broker took the burst in")
     if checks.failures:
         print(tail(result.log))
     return checks.finish()
