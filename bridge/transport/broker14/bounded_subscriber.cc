@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "observe/log.hh"
+
 namespace zrb {
 
 namespace {
@@ -29,8 +31,9 @@ class BoundedSink final : public caf::stream_sink<broker::data_message> {
         queue_(std::move(queue)),
         max_(static_cast<int64_t>(max_qsize)) {}
 
-  // Not handled while full: the batch waits in the mailbox (it is within the
-  // window, so the mailbox stays bounded too).
+  // As Broker's subscriber: a batch is not handled while the queue is full.
+  // With the window below the queue is full only once nothing granted is
+  // still on its way, so no batch waits for this.
   bool congested() const noexcept override {
     return static_cast<int64_t>(queue_->buffer_size()) >= max_;
   }
@@ -47,7 +50,12 @@ class BoundedSink final : public caf::stream_sink<broker::data_message> {
  protected:
   void handle(caf::inbound_path*, caf::downstream_msg::batch& x) override {
     using Batch = std::vector<broker::data_message>;
-    if (!x.xs.match_elements<Batch>()) return;  // the core sends nothing else
+    if (!x.xs.match_elements<Batch>()) {
+      // Broker's core sends workers nothing else; Broker's subscriber drops
+      // such a batch too.
+      log_warning("broker: a batch of unexpected type from Broker's core dropped");
+      return;
+    }
     auto& xs = x.xs.get_mutable_as<Batch>(0);
     queue_->produce(xs.size(), std::make_move_iterator(xs.begin()),
                     std::make_move_iterator(xs.end()));
