@@ -31,6 +31,15 @@
 
 namespace zrb_bench {
 
+/// TLS as Zeek configures Broker's (Broker::disable_ssl, Broker::ssl_*):
+/// off by default for the benchmark peers; `enabled` with no files is
+/// Broker's anonymous TLS (no certificate, anonymous ciphers); with a
+/// certificate, key and CA file both sides verify each other.
+struct PeerTls {
+  bool enabled = false;
+  std::string certificate, key, passphrase, cafile;
+};
+
 // --- Broker API ---
 #if __has_include(<broker/variant.hh>)
 
@@ -57,6 +66,14 @@ inline std::string error_text(const broker::error& e) {
 
 inline void disable_forwarding(broker::broker_options& bo) {
   bo.disable_forwarding = true;
+}
+
+/// What Zeek 8's broker::Manager does with Broker::ssl_*: setters here.
+inline void set_openssl(broker::configuration& config, const PeerTls& tls) {
+  config.openssl_certificate(tls.certificate);
+  config.openssl_key(tls.key);
+  config.openssl_passphrase(tls.passphrase);
+  config.openssl_cafile(tls.cafile);
 }
 
 /// This Broker has no backpressure from a peer: what a slower receiver has
@@ -127,6 +144,15 @@ inline void disable_forwarding(broker::broker_options& bo) {
   bo.forward = false;
 }
 
+/// What Zeek 3.2 does with Broker::ssl_*: public members here (CAF's
+/// OpenSSL module reads them).
+inline void set_openssl(broker::configuration& config, const PeerTls& tls) {
+  config.openssl_certificate = tls.certificate;
+  config.openssl_key = tls.key;
+  config.openssl_passphrase = tls.passphrase;
+  config.openssl_cafile = tls.cafile;
+}
+
 inline void hold_whole_run(broker::broker_options&, size_t) {}
 
 inline void set_scheduler(broker::configuration& config, const std::string& policy,
@@ -186,17 +212,20 @@ inline void set_caf_scheduler(broker::configuration& config, const std::string& 
   set_scheduler(config, policy == "default" ? std::string() : policy, threads);
 }
 
-/// A benchmark endpoint's configuration: plain TCP, no forwarding, no
-/// broker.conf, and the given CAF scheduler; a publisher names how many
-/// messages it will send (`run_messages`, hold_whole_run).
+/// A benchmark endpoint's configuration: plain TCP unless `tls` says
+/// otherwise, no forwarding, no broker.conf, and the given CAF scheduler; a
+/// publisher names how many messages it will send (`run_messages`,
+/// hold_whole_run).
 inline broker::configuration peer_configuration(const std::string& caf_policy = "sharing",
-                                                size_t caf_threads = 1, size_t run_messages = 0) {
+                                                size_t caf_threads = 1, size_t run_messages = 0,
+                                                const PeerTls& tls = {}) {
   broker::broker_options bo;
   if (run_messages > 0) hold_whole_run(bo, run_messages);
-  bo.disable_ssl = true;
+  bo.disable_ssl = !tls.enabled;
   bo.ignore_broker_conf = true;
   disable_forwarding(bo);
   broker::configuration config{bo};
+  if (tls.enabled) set_openssl(config, tls);
   set_caf_scheduler(config, caf_policy, caf_threads);
   return config;
 }

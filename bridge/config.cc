@@ -448,6 +448,14 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.broker.ssl_capath = r.ssl_capath;
   if (r.ssl_certificate.empty() != r.ssl_key.empty())
     return fail("broker.ssl-certificate and broker.ssl-key: give both or neither");
+  // Broker takes any of these as "TLS with certificates" and then needs the
+  // bridge's own certificate: Broker 1.4 throws when the endpoint starts,
+  // the Broker of Zeek 8 aborts the process.
+  if (r.ssl_certificate.empty() &&
+      !(r.ssl_cafile.empty() && r.ssl_capath.empty() && r.ssl_passphrase.empty()))
+    return fail(
+        "broker.ssl-cafile, broker.ssl-capath and broker.ssl-passphrase need "
+        "broker.ssl-certificate and broker.ssl-key");
   bool any_tls = !(r.ssl_certificate.empty() && r.ssl_cafile.empty() && r.ssl_capath.empty());
   if (any_tls && c.broker.disable_ssl)
     return fail("broker.disable-ssl: cannot be combined with broker.ssl-* certificates");

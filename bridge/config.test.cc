@@ -214,8 +214,15 @@ TEST_CASE("config: metrics, rejection log limit, stream limit and Broker TLS opt
            {{"--limits.max-streams", "0"}, "limits.max-streams"},
            {{"--log.rejected-interval-s", "0"}, "log.rejected-interval-s"},
            {{"--broker.ssl-certificate", file}, "give both or neither"},
-           {{"--broker.ssl-cafile", file, "--broker.disable-ssl"}, "broker.disable-ssl"},
-           {{"--broker.ssl-cafile", "no-such-ca.pem"}, "no-such-ca.pem"},
+           {{"--broker.ssl-cafile", file}, "need broker.ssl-certificate"},
+           {{"--broker.ssl-capath", ZRB_SOURCE_DIR}, "need broker.ssl-certificate"},
+           {{"--broker.ssl-passphrase", "pw"}, "need broker.ssl-certificate"},
+           {{"--broker.ssl-certificate", file, "--broker.ssl-key", file, "--broker.ssl-cafile",
+             file, "--broker.disable-ssl"},
+            "broker.disable-ssl"},
+           {{"--broker.ssl-certificate", file, "--broker.ssl-key", file, "--broker.ssl-cafile",
+             "no-such-ca.pem"},
+            "no-such-ca.pem"},
        }) {
     auto bad = parse(c.args);
     INFO(c.says, ": ", bad.message);

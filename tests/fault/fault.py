@@ -84,14 +84,15 @@ class PeerProcess:
 
 class Publisher(PeerProcess):
     """seq_publisher peered with the bridge at `port`: `with Publisher(port, records=N) as p:`;
-    with `listen=True` it listens on `port` for the bridge (--broker.peer) to peer with it."""
+    with `listen=True` it listens on `port` for the bridge (--broker.peer) to peer with it;
+    `args`: more of its options (--tls, --ssl-*, --wait-s)."""
 
     def __init__(self, port, records, first=0, batch=1000, rate=0, node="fault", path="seq",
-                 listen=False):
+                 listen=False, args=()):
         super().__init__([publisher_path(), "--listen" if listen else "--peer",
                           f"127.0.0.1:{port}", "--records", str(records), "--first", str(first),
                           "--batch", str(batch), "--rate", str(rate), "--node", node,
-                          "--path", path])
+                          "--path", path, *args])
 
 
 def read_seqs(redis, key=KEY, chunk=100000):

@@ -5,7 +5,9 @@
 //
 //   seq_publisher (--peer HOST:PORT | --listen HOST:PORT) [--records N]
 //                 [--first F] [--batch B] [--rate R] [--node NODE]
-//                 [--path PATH] [--linger-s S]
+//                 [--path PATH] [--linger-s S] [--wait-s W] [--tls]
+//                 [--ssl-certificate PEM --ssl-key PEM [--ssl-passphrase P]
+//                  --ssl-cafile PEM]
 //
 // The log has one column, `seq` (count); records F .. F+N-1 go out in
 // log_batch events of B records (docs/protocol.md) after one log_schema,
@@ -13,10 +15,17 @@
 // --peer it peers with the bridge (retrying every second); with --listen it
 // waits for the bridge to peer with it (the bridge's --broker.peer). It
 // waits for the peering and for the bridge's subscription first (Broker
-// drops what is published before that). Stdout: "ready", then "sent N" at
+// drops what is published before that; at most --wait-s seconds each, 30 by
+// default, then it exits with 1). Stdout: "ready", then "sent N" at
 // the end; then it stays peered for --linger-s seconds (Broker may still be
 // shipping what was published) or until the bridge goes away or it is
 // killed.
+//
+// TLS as a Zeek node sets it (Broker::disable_ssl, Broker::ssl_*): off by
+// default, as the bridge's --broker.disable-ssl; --tls alone is Broker's
+// anonymous TLS (no certificate); the --ssl-* files (any of them turns TLS
+// on) make a peer with a certificate that checks the bridge's against the
+// CA file.
 //
 // Builds against Broker 1.4 and against the C++20 Broker of Zeek 6.2+, so
 // the fault and end-to-end tests run in both build flavours; the API
@@ -44,8 +53,9 @@ const std::string topic = "zeek/redis/logs";
 struct Settings {
   std::string peer, listen;
   uint64_t records = 1000000, first = 0, batch = 1000;
-  double rate = 0, linger_s = 600;
+  double rate = 0, linger_s = 600, wait_s = 30;
   std::string node = "fault", path = "seq";
+  PeerTls tls;
 };
 
 // The Zeek event envelope as Zeek puts it on the wire: [1, 1, [name, args]].
@@ -64,8 +74,9 @@ int main(int argc, char** argv) {
   try {
     Options o(argc, argv,
               {"--peer", "--listen", "--records", "--first", "--batch", "--rate", "--node",
-               "--path", "--linger-s"},
-              {});
+               "--path", "--linger-s", "--wait-s", "--ssl-certificate", "--ssl-key",
+               "--ssl-passphrase", "--ssl-cafile"},
+              {"--tls"});
     s.peer = o.str("--peer", "");
     s.listen = o.str("--listen", "");
     s.records = o.count("--records", s.records);
@@ -73,19 +84,26 @@ int main(int argc, char** argv) {
     s.batch = std::max<uint64_t>(1, o.count("--batch", s.batch));
     s.rate = o.real("--rate", s.rate);
     s.linger_s = o.real("--linger-s", s.linger_s);
+    s.wait_s = o.real("--wait-s", s.wait_s);
     s.node = o.str("--node", s.node);
     s.path = o.str("--path", s.path);
+    s.tls.certificate = o.str("--ssl-certificate", "");
+    s.tls.key = o.str("--ssl-key", "");
+    s.tls.passphrase = o.str("--ssl-passphrase", "");
+    s.tls.cafile = o.str("--ssl-cafile", "");
+    s.tls.enabled = o.has("--tls") ||
+                    !(s.tls.certificate + s.tls.key + s.tls.passphrase + s.tls.cafile).empty();
     if (s.peer.empty() == s.listen.empty())
       throw std::invalid_argument("one of --peer HOST:PORT and --listen HOST:PORT is required");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "seq_publisher: %s\n", e.what());
     return 2;
   }
-  broker::endpoint ep{peer_configuration()};
+  broker::endpoint ep{peer_configuration("sharing", 1, 0, s.tls)};
   auto status = ep.make_status_subscriber(true);
   if (!reach(ep, s.listen, s.peer, "seq_publisher")) return 1;
-  auto added = wait_peered(status, 30, "seq_publisher");
-  if (!added || !wait_subscribed(ep, *added, topic, 30)) {
+  auto added = wait_peered(status, s.wait_s, "seq_publisher");
+  if (!added || !wait_subscribed(ep, *added, topic, s.wait_s)) {
     std::fprintf(stderr, "seq_publisher: no peering with the bridge\n");
     return 1;
   }
