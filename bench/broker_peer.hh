@@ -40,6 +40,13 @@ struct PeerTls {
   std::string certificate, key, passphrase, cafile;
 };
 
+/// A Zeek event as Zeek puts it on the wire, [1, 1, [name, args]], built as
+/// plain data (the same in both Broker APIs), so a test peer can also send
+/// envelopes that are not well formed.
+inline broker::data zeek_event(const std::string& name, broker::vector args) {
+  return broker::vector{broker::count{1}, broker::count{1}, broker::vector{name, std::move(args)}};
+}
+
 // --- Broker API ---
 #if __has_include(<broker/variant.hh>)
 

@@ -58,11 +58,6 @@ struct Settings {
   PeerTls tls;
 };
 
-// The Zeek event envelope as Zeek puts it on the wire: [1, 1, [name, args]].
-broker::data event(const std::string& name, broker::vector args) {
-  return broker::vector{broker::count{1}, broker::count{1}, broker::vector{name, std::move(args)}};
-}
-
 void publish(broker::endpoint& ep, broker::data msg) {
   ep.publish(broker::topic{topic}, std::move(msg));
 }
@@ -112,8 +107,8 @@ int main(int argc, char** argv) {
 
   broker::vector columns{
       broker::vector{std::string("seq"), std::string("count"), broker::vector{broker::count{0}}}};
-  publish(ep, event("RedisBridge::log_schema",
-                    {broker::count{1}, broker::count{30204}, s.node, s.path, std::move(columns)}));
+  publish(ep, zeek_event("RedisBridge::log_schema", {broker::count{1}, broker::count{30204}, s.node,
+                                                     s.path, std::move(columns)}));
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   uint64_t sent = 0;
@@ -123,7 +118,7 @@ int main(int argc, char** argv) {
     records.reserve(n);
     for (uint64_t i = 0; i < n; ++i)
       records.emplace_back(broker::vector{broker::count{s.first + sent + i}});
-    publish(ep, event("RedisBridge::log_batch", {s.node, s.path, std::move(records)}));
+    publish(ep, zeek_event("RedisBridge::log_batch", {s.node, s.path, std::move(records)}));
     sent += n;
     if (s.rate > 0) {
       auto due = start + std::chrono::duration<double>(static_cast<double>(sent) / s.rate);

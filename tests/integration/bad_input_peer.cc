@@ -58,10 +58,6 @@ struct Sizes {
   uint64_t depth = 1000;       // over --limits.max-depth (default 64)
 };
 
-broker::data envelope(const std::string& name, broker::vector args) {
-  return broker::vector{broker::count{1}, broker::count{1}, broker::vector{name, std::move(args)}};
-}
-
 broker::vector column(const std::string& name, const std::string& type, broker::vector index) {
   return broker::vector{name, type, std::move(index)};
 }
@@ -74,12 +70,12 @@ broker::vector columns() {
 
 broker::data schema(const std::string& node_name, const std::string& log_path, broker::vector cols,
                     broker::data version = broker::count{1}) {
-  return envelope(schema_event, {std::move(version), broker::count{zeek_version}, node_name,
-                                 log_path, std::move(cols)});
+  return zeek_event(schema_event, {std::move(version), broker::count{zeek_version}, node_name,
+                                   log_path, std::move(cols)});
 }
 
 broker::data batch(const std::string& log_path, broker::vector records) {
-  return envelope(batch_event, {node, log_path, std::move(records)});
+  return zeek_event(batch_event, {node, log_path, std::move(records)});
 }
 
 class Plan {
@@ -157,22 +153,22 @@ void run(Plan& p, const Sizes& sizes) {
 
   // Events the bridge does not know, or knows with other arguments.
   p.bad("unknown_event", "unknown event name",
-        envelope("RedisBridge::no_such_event", {node, path}));
+        zeek_event("RedisBridge::no_such_event", {node, path}));
   p.bad("unknown_event", "event name of non-UTF-8 and control bytes",
-        envelope("RedisBridge::\xff\xfe\x01name", {node, path}));
-  p.bad("bad_arguments", "log_batch with 2 arguments", envelope(batch_event, {node, path}));
+        zeek_event("RedisBridge::\xff\xfe\x01name", {node, path}));
+  p.bad("bad_arguments", "log_batch with 2 arguments", zeek_event(batch_event, {node, path}));
   p.bad("bad_arguments", "log_batch whose node is a count",
-        envelope(batch_event, {broker::count{7}, path, broker::vector{}}));
+        zeek_event(batch_event, {broker::count{7}, path, broker::vector{}}));
   p.bad("bad_arguments", "log_batch whose records are a string",
-        envelope(batch_event, {node, path, std::string("records")}));
+        zeek_event(batch_event, {node, path, std::string("records")}));
   p.bad("bad_arguments", "log_schema with an int version",
         schema(node, "int-version", columns(), broker::integer{1}));
   p.bad("bad_arguments", "log_schema with a string for columns",
-        envelope(schema_event, {broker::count{1}, broker::count{zeek_version}, node,
-                                "string-columns", std::string("seq count 0")}));
+        zeek_event(schema_event, {broker::count{1}, broker::count{zeek_version}, node,
+                                  "string-columns", std::string("seq count 0")}));
   p.bad("bad_arguments", "log_schema with 6 arguments",
-        envelope(schema_event, {broker::count{1}, broker::count{zeek_version}, node, "six",
-                                columns(), broker::count{6}}));
+        zeek_event(schema_event, {broker::count{1}, broker::count{zeek_version}, node, "six",
+                                  columns(), broker::count{6}}));
 
   // Schemas the bridge refuses, then a batch for each (no schema: unknown_stream).
   p.bad("protocol_version", "schema of protocol version 99",
@@ -259,20 +255,20 @@ void run(Plan& p, const Sizes& sizes) {
   // Protocol 2 (the WebSocket transport's) over Broker: a version-2 stream
   // of its own, whose batches are all refused (so it never gets a key).
   p.bad("protocol_version", "log_batch2 for the version-1 stream",
-        envelope("RedisBridge::log_batch2",
-                 {node, path, broker::vector{broker::vector{broker::count{0}, broker::none{}}},
-                  std::string("[{\"seq\":0}]")}));
+        zeek_event("RedisBridge::log_batch2",
+                   {node, path, broker::vector{broker::vector{broker::count{0}, broker::none{}}},
+                    std::string("[{\"seq\":0}]")}));
   p.send(schema(node, "exact", columns(), broker::count{2}));
   p.bad("protocol_version", "log_batch for the version-2 stream",
         batch("exact", broker::vector{broker::vector{broker::count{0}, broker::none{}}}));
   p.bad("bad_exact_text", "log_batch2 whose text is not JSON",
-        envelope("RedisBridge::log_batch2",
-                 {node, "exact", broker::vector{broker::vector{broker::count{0}, broker::none{}}},
-                  std::string("{not json")}));
+        zeek_event("RedisBridge::log_batch2",
+                   {node, "exact", broker::vector{broker::vector{broker::count{0}, broker::none{}}},
+                    std::string("{not json")}));
   p.bad("bad_exact_text", "log_batch2 whose text has no object for its record",
-        envelope("RedisBridge::log_batch2",
-                 {node, "exact", broker::vector{broker::vector{broker::count{0}, broker::none{}}},
-                  std::string("[]")}));
+        zeek_event("RedisBridge::log_batch2",
+                   {node, "exact", broker::vector{broker::vector{broker::count{0}, broker::none{}}},
+                    std::string("[]")}));
 
   // --limits.max-streams 2 (seq and exact): a third stream is refused, the
   // known ones keep working (the good batches that follow).
@@ -282,25 +278,25 @@ void run(Plan& p, const Sizes& sizes) {
 
   // The end-of-run request with wrong arguments.
   p.bad("bad_arguments", "drain with 1 argument",
-        envelope("RedisBridge::drain", {broker::count{1}}));
+        zeek_event("RedisBridge::drain", {broker::count{1}}));
   p.bad("bad_arguments", "drain with an empty reply topic",
-        envelope("RedisBridge::drain",
-                 {broker::count{1}, std::string(), broker::timespan{std::chrono::seconds(1)}}));
+        zeek_event("RedisBridge::drain",
+                   {broker::count{1}, std::string(), broker::timespan{std::chrono::seconds(1)}}));
 
   // Zeek scripts' Redis operations: refused without touching Redis, with
   // an error reply where the request has an id and a reply topic.
   p.bad("bad_command", "op_set with 2 arguments and no id",
-        envelope("RedisBridge::op_set", {std::string("k"), std::string("v")}));
+        zeek_event("RedisBridge::op_set", {std::string("k"), std::string("v")}));
   p.expect_reply(7001, "BADARG");
   p.bad("bad_command", "op_nosuch, an unknown operation",
-        envelope("RedisBridge::op_nosuch", {broker::count{7001}, reply_topic}));
+        zeek_event("RedisBridge::op_nosuch", {broker::count{7001}, reply_topic}));
   p.expect_reply(7002, "BADARG");
   p.bad("bad_command", "op_get whose key is a count",
-        envelope("RedisBridge::op_get", {broker::count{5}, broker::count{7002}, reply_topic}));
+        zeek_event("RedisBridge::op_get", {broker::count{5}, broker::count{7002}, reply_topic}));
   p.expect_reply(7003, "REFUSED");
   p.bad("command_refused", "op_command FLUSHALL",
-        envelope("RedisBridge::op_command",
-                 {broker::vector{std::string("FLUSHALL")}, broker::count{7003}, reply_topic}));
+        zeek_event("RedisBridge::op_command",
+                   {broker::vector{std::string("FLUSHALL")}, broker::count{7003}, reply_topic}));
   p.good_batch(3);
 }
 
@@ -311,13 +307,13 @@ void flood(Plan& p, uint64_t n) {
     switch (i % 4) {
       case 0:
         p.bad("unknown_event", "unknown event name",
-              envelope("RedisBridge::no_such_event", {node, path}));
+              zeek_event("RedisBridge::no_such_event", {node, path}));
         break;
       case 1:
         p.bad("not_an_event", "a plain string", std::string("this is not an event"));
         break;
       case 2:
-        p.bad("bad_arguments", "log_batch with 2 arguments", envelope(batch_event, {node, path}));
+        p.bad("bad_arguments", "log_batch with 2 arguments", zeek_event(batch_event, {node, path}));
         break;
       default: {
         broker::vector records;
