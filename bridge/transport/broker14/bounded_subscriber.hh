@@ -11,6 +11,19 @@
 // queued + granted-but-not-yet-handled <= max_qsize, so a slow bridge stops
 // the core, and the core stops the peer (Broker 1.4 has backpressure
 // between peers).
+//
+// Shutting down: when the worker leaves the stream, Broker's core drops its
+// path to us but keeps what it buffered for its workers and not yet handed
+// to a path (CAF 0.17's broadcast_downstream_manager only empties that buffer
+// into paths, and has none left), and then never counts as done: the
+// endpoint's destructor waited forever in ~actor_system for the core
+// (bench/RESULTS.md, issue 14 part 3; with the fixed window that buffer is
+// rarely empty). So the worker does not leave first. The destructor marks the
+// subscriber closed: the sink is no longer congested, grants credit freely and
+// drops what arrives (messages the bridge never took: the peer's, as with
+// Broker's own subscriber, whose queue goes with it); the core, shut down by
+// the endpoint's destructor next, hands all it holds over and ends; the
+// worker, watching the core, ends with it.
 #pragma once
 
 #include <broker/endpoint.hh>
@@ -19,7 +32,9 @@
 #include <broker/topic.hh>
 #include <caf/actor.hpp>
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 namespace zrb {
@@ -35,6 +50,8 @@ class BoundedSubscriber : public broker::subscriber_base<broker::data_message> {
   void became_not_full() override;
 
  private:
+  // Set once, by the destructor; read by the worker's sink on CAF's threads.
+  std::shared_ptr<std::atomic<bool>> closed_;
   caf::actor worker_;
 };
 
