@@ -50,8 +50,15 @@ export {
 	option exclude_logs: set[Log::ID] = set();
 
 	## Records per :zeek:see:`RedisBridge::log_batch` event. A batch is
-	## published as soon as it holds this many records.
-	option batch_size = 100;
+	## published as soon as it holds this many records. 50 rather than
+	## 100 for the bridge's memory: Zeek 8's Broker holds about 1,900
+	## messages for the bridge, decoded, whatever their size (CAF's flow
+	## buffers), so a burst costs it messages times records per message;
+	## a million-record burst peaks at 164-181 MiB at 50 and 300-313 MiB
+	## at 100. Zeek's CPU per record was the same at 50 and 100 within
+	## the measurement's noise (Zeek 3.2.4 and 8.0.10, bench/RESULTS.md,
+	## "records per batch").
+	option batch_size = 50;
 
 	## Longest time a record waits in a batch that does not fill up: every
 	## flush interval all pending records are published. The interval is
