@@ -32,7 +32,9 @@ package from DIR instead (an older checkout's scripts/, for an A/B of a script c
 
 Zeek's CPU seconds (user + system of the Zeek process and its threads, from wait4) per run;
 the records of the run (lines of a's logs; XLEN of the zeek:* streams for the forwarding
-modes, which must equal a's counts per path); CPU per record; the ratios b/a and c/a of the
+modes, which must equal a's counts per path); for a forwarding run the log_batch events that
+carried its records (the bridge's zrb_batches_received_total on /metrics: a batch_size
+variant shows there); CPU per record; the ratios b/a and c/a of the
 medians. In every forwarding mode that also writes files (b) each path's Redis entries are
 compared with that run's own files, line by line (byte-identical, or equal up to the order of
 a set's members: Broker carries sets sorted). Exits 1 if any record is missing, extra
