@@ -56,10 +56,10 @@ export {
 	## so a burst costs the bridge that many messages times their size: a
 	## million-record burst peaked at 164-181 MiB with 50 and 300-313 MiB
 	## with 100, and Zeek 8.0.10's CPU was the same with both. With Zeek
-	## 3.2.4 (Broker 1.4) 50 cost Zeek about 3% more CPU when forwarding
-	## only and gave the bridge no less memory, so 100 stays there and in
-	## the versions in between (not measured). bench/RESULTS.md, "records
-	## per batch".
+	## 3.2.4 (Broker 1.4) 50 cost Zeek 3-4% more CPU when batches fill
+	## and gave the bridge no less memory, so 100 stays there and in the
+	## versions in between (not measured). bench/RESULTS.md, "records per
+	## batch".
 @if ( Version::number >= 80000 )
 	option batch_size = 50;
 @else
