@@ -25,13 +25,16 @@ count as delivered to that file, not lost: per path Redis plus the file must hol
 and in mode b Redis must hold the run's lines up to the file's records and the file exactly
 the rest, field by field (the checks of tests/websocket/test_websocket_traces.py).
 
-A --variant is one more mode, run in every round after the others: LABEL=MODE then extra
+A --variant is one more mode, run in every round (after the others; in even rounds every
+mode after a runs in reverse order, so none is always last): LABEL=MODE then extra
 Zeek arguments (redefs such as RedisBridge::batch_size=500), or `scripts=DIR` to load the
 package from DIR instead (an older checkout's scripts/, for an A/B of a script change).
 
 Zeek's CPU seconds (user + system of the Zeek process and its threads, from wait4) per run;
 the records of the run (lines of a's logs; XLEN of the zeek:* streams for the forwarding
-modes, which must equal a's counts per path); CPU per record; the ratios b/a and c/a of the
+modes, which must equal a's counts per path); for a forwarding run the log_batch events that
+carried its records (the bridge's zrb_batches_received_total on /metrics: a batch_size
+variant shows there); CPU per record; the ratios b/a and c/a of the
 medians. In every forwarding mode that also writes files (b) each path's Redis entries are
 compared with that run's own files, line by line (byte-identical, or equal up to the order of
 a set's members: Broker carries sets sorted). Exits 1 if any record is missing, extra
@@ -63,6 +66,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "websocket"))
 import zeek_runner  # noqa: E402
 import zeek_logs  # noqa: E402
 import harness  # noqa: E402
+import metrics_checks  # noqa: E402
 from harness import Bridge, RedisServer  # noqa: E402
 import test_websocket_traces as wst  # noqa: E402
 
@@ -78,6 +82,15 @@ LABELS = {"a": "a: JSON files only", "b": "b: files + forwarding", "c": "c: forw
 
 def load():
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+# The bridge serves /metrics: each forwarding run reports how many log_batch events carried
+# its records (zrb_batches_received_total), so a batch_size variant shows it took effect.
+METRICS = ["--metrics.listen", "127.0.0.1:0"]
+
+
+def batches(port):
+    return int(metrics_checks.gauge(port, "zrb_batches_received_total") or 0)
 
 
 def run_zeek(zeek, args, timeout, perf=None, profile=None):
@@ -200,9 +213,12 @@ def main():
             # One port for every run: the bridge reconnects to each Zeek (the package holds
             # the trace until it has).
             url, transport = wst.websocket_args(harness.free_port())
-            stack.enter_context(wst.WebSocketBridge(redis, url))
+            bridge = stack.enter_context(wst.WebSocketBridge(redis, url, METRICS))
         else:
-            transport = zeek_logs.bridge_args(stack.enter_context(Bridge(redis)))
+            bridge = stack.enter_context(Bridge(redis, METRICS))
+            transport = zeek_logs.bridge_args(bridge)
+        metrics = harness.wait_until(lambda: metrics_checks.metrics_port(bridge), 10,
+                                     "the bridge's metrics port")
         package = zeek_runner.scripts_dir()
         # set_fields.zeek (every mode, for the same work) names the set-typed columns.
         common = ["-C", "-r", big, "local", zeek_logs.SET_FIELDS]
@@ -219,9 +235,12 @@ def main():
             modes.append(label)
         cpu = {m: [] for m in modes}
         for r in range(a.rounds):
-            for m in modes:
+            # Even rounds run the modes after a in reverse, so that no mode (a variant
+            # especially) always runs last in its round, when the load may have moved.
+            for m in modes if r % 2 == 0 else modes[:1] + modes[:0:-1]:
                 redis.command("FLUSHALL")
                 tag = f"{m}-{r + 1}"
+                events = batches(metrics)
                 run, secs, wall = run_zeek(
                     zeek, args[m], a.timeout,
                     perf=a.perf and os.path.join(a.perf, f"zeek-{tag}.data"),
@@ -244,9 +263,12 @@ def main():
                     checks.check(not missing, f"round {r + 1} mode {m}: Redis (plus the unsent "
                                               f"file) differs from Zeek's files (path: zeek, "
                                               f"redis): {missing}")
+                    # The events the records came in (batch_size at work); the bridge counts
+                    # them before it writes their records, which are all in Redis now.
+                    note = f", {batches(metrics) - events} log_batch events"
                     if base[m] == "b":
                         same, other = compare_files(tag, run, redis, unsent, checks)
-                        note = f", {same} equal to the run's files, {other} not"
+                        note += f", {same} equal to the run's files, {other} not"
                     if unsent:
                         note += f", {sum(unsent.values())} of them in the unsent file"
                         unsent_total.append(sum(unsent.values()))

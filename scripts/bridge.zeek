@@ -42,7 +42,9 @@ global replay_done = F;
 
 function is_bridge(ep: Broker::EndpointInfo): bool
 	{
-	return ep?$network && ep$network$bound_port == bridge_port;
+	# With TRANSPORT_WEBSOCKET no Broker peer is the bridge (a cluster's
+	# own peers may have any port).
+	return transport == TRANSPORT_BROKER && ep?$network && ep$network$bound_port == bridge_port;
 	}
 
 # --- Holding for the cluster's logger ---
@@ -91,9 +93,12 @@ function check_deadline()
 		# Holding for the intel replay (replay_hold).
 		Reporter::info(fmt("RedisBridge: no end of the intel replay from the bridge after %s, continuing",
 		                   replay_hold));
-	else
+	else if ( transport == TRANSPORT_BROKER )
 		Reporter::info(fmt("RedisBridge: bridge %s:%s not peered after %s, continuing without it",
 		                   bridge_host, bridge_port, wait_timeout));
+	else
+		Reporter::info(fmt("RedisBridge: the bridge not up after %s (WebSocket transport), continuing without it; records wait for it",
+		                   wait_timeout));
 	log_destination_up = T;
 	stop_holding();
 	}

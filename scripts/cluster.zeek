@@ -13,7 +13,9 @@
 ##! that comes up (:zeek:see:`Cluster::node_up`). A node keeps its records
 ##! in its backlog while the bridge is away, and a node reading a trace
 ##! holds packet processing until the bridge is there, as with the Broker
-##! transport. When the listening node also inserts live intel, the first
+##! transport. On the Broker backend a node's records reach the bridge only
+##! over its own peering with the listening node: there a node takes the
+##! bridge for up only while that node is its peer as well. When the listening node also inserts live intel, the first
 ##! "bridge is up" waits for the bridge's intel replay (at most
 ##! :zeek:see:`RedisBridge::intel_replay_timeout`): the manager hands the
 ##! indicators to the workers before it lets them go, so they match from
@@ -285,9 +287,16 @@ event drained(seq: count, written: count, spooled: count, unwritten: count)
 
 	confirm_waiting = F;
 
-	# The bridge's wait passed before all was written: ask again later.
+	# The bridge's wait passed before all was written: ask again at the
+	# next tick, or at once when the trace has ended (its clock, which
+	# drives the ticks, stopped with it; the bridge's wait paces this).
 	if ( unwritten > 0 )
+		{
+		if ( input_over )
+			ask_confirmation();
+
 		return;
+		}
 
 	for ( i in unconfirmed )
 		{
@@ -404,6 +413,103 @@ event bridge_status(up: bool, connection: count)
 		status_changed(up, connection);
 	}
 
+# --- The listening node as this node's peer ---
+
+# The name of the node the bridge connects to, as the other nodes know it.
+function listener_name(): string
+	{
+	if ( websocket_node != "" )
+		return websocket_node;
+
+	for ( n in Cluster::nodes )
+		if ( Cluster::nodes[n]$node_type == Cluster::MANAGER )
+			return n;
+
+	return "";
+	}
+
+# Whether this node has the listening node as a peer (Cluster::node_up
+# seen, no node_down since).
+global listener_up = F;
+
+# Broker backend: what a node publishes reaches the bridge only through its
+# own peering with the listening node (Broker does not pass messages on
+# between peers), and a node may hear "up" from a proxy before it has
+# peered with the listening node (a worker connects to the logger, the
+# proxies and the manager one by one, and retries a failed attempt only
+# after Cluster::retry_interval). Published then, its schemas and records
+# were lost, and later batches arrived at the bridge without their schema.
+# So on this backend the bridge counts as up only while the listening node
+# is a peer as well.
+#
+# And the listening node's peers learn of the bridge's subscription
+# (zeek/redis/) from that node's Broker, on their peering with it, some time
+# after the bridge connected; Broker sends a message only to peers it knows
+# to subscribe to its topic. "Up" relayed by a proxy (intel first, below)
+# can arrive before that: a logger's first batch and schemas were lost so
+# under load. So a node first asks the listening node for a listener_pong
+# over their own peering, and takes the bridge for up when it arrives: by
+# then what the listening node sent it earlier, the subscription included,
+# has arrived too. (On ZeroMQ every publication goes through the XPUB/XSUB
+# proxy; bridge_ready_zeromq waits for the subscription there.)
+global listener_ping: event(node: string, seq: count);
+global listener_pong: event(seq: count);
+global ping_seq = 0;
+
+function bridge_ready_broker()
+	{
+	if ( ! listener_up )
+		return;
+
+	++ping_seq;
+	publish_event(Cluster::node_topic(listener_name()), listener_ping, Cluster::node, ping_seq);
+	}
+
+event listener_ping(node: string, seq: count)
+	{
+	if ( cluster_ws && websocket_listener() )
+		publish_event(Cluster::node_topic(node), listener_pong, seq);
+	}
+
+event listener_pong(seq: count)
+	{
+	if ( seq == ping_seq && listener_up && enabled && status_up && ! bridge_up )
+		bridge_ready_direct();
+	}
+
+event Cluster::node_up(name: string, id: string) &priority=-5
+	{
+	if ( ! cluster_ws || websocket_listener() || name != listener_name() )
+		return;
+
+	listener_up = T;
+
+	if ( enabled && status_up && ! bridge_up )
+		bridge_ready();
+	}
+
+# The listening node went away, and the bridge's connection to it with it:
+# the bridge is gone for this node, and what the listening node says when
+# it is back counts whatever its numbers (a restarted node counts its
+# connections from 1 again).
+event Cluster::node_down(name: string, id: string)
+	{
+	if ( ! cluster_ws || websocket_listener() || name != listener_name() )
+		return;
+
+	listener_up = F;
+	status_up = F;
+	status_connection = 0;
+
+	if ( ! enabled || ! bridge_up )
+		return;
+
+	if ( confirming() )
+		requeue_unconfirmed();
+
+	bridge_gone();
+	}
+
 # --- ZeroMQ: publish only once this node's XPUB socket knows the bridge ---
 # A ZeroMQ publisher drops what no subscriber it knows of wants, and the
 # bridge's subscription reaches each node's XPUB socket through the proxy
@@ -449,6 +555,14 @@ event Cluster::Backend::ZeroMQ::unsubscription(t: string)
 	}
 @endif
 
+# The bridge came (back) after this node's trace ended: no timer of the
+# trace's clock will ask for the confirmation of the backlog just sent.
+hook bridge_taken_up()
+	{
+	if ( confirming() && input_over )
+		ask_confirmation();
+	}
+
 # A trace's end: confirm what is pending now rather than at the next flush
 # tick (the trace's clock stops with it). logs.zeek's handler, at a higher
 # priority, has published it already.
@@ -469,6 +583,9 @@ event zeek_init() &priority=5
 
 	if ( ! cluster_ws )
 		return;
+
+	if ( Cluster::backend == Cluster::CLUSTER_BACKEND_BROKER && ! websocket_listener() )
+		bridge_ready = bridge_ready_broker;
 
 @ifdef ( Cluster::Backend::ZeroMQ::subscription )
 	if ( Cluster::backend == Cluster::CLUSTER_BACKEND_ZEROMQ )

@@ -50,8 +50,21 @@ export {
 	option exclude_logs: set[Log::ID] = set();
 
 	## Records per :zeek:see:`RedisBridge::log_batch` event. A batch is
-	## published as soon as it holds this many records.
+	## published as soon as it holds this many records. 50 on Zeek 8.0
+	## and later, 100 before. Zeek 8's Broker holds about 1,900 messages
+	## for the bridge, decoded, whatever their size (CAF's flow buffers),
+	## so a burst costs the bridge that many messages times their size: a
+	## million-record burst peaked at 164-181 MiB with 50 and 300-313 MiB
+	## with 100, and Zeek 8.0.10's CPU was the same with both. With Zeek
+	## 3.2.4 (Broker 1.4) 50 cost Zeek 3-4% more CPU when batches fill
+	## and gave the bridge no less memory, so 100 stays there and in the
+	## versions in between (not measured). bench/RESULTS.md, "records per
+	## batch".
+@if ( Version::number >= 80000 )
+	option batch_size = 50;
+@else
 	option batch_size = 100;
+@endif
 
 	## Longest time a record waits in a batch that does not fill up: every
 	## flush interval all pending records are published. The interval is

@@ -116,14 +116,19 @@ global websocket_clients = 0;
 # Defined in bridge.zeek, which is loaded after this file.
 global stop_holding: function();
 
-# Takes the bridge for up: sends schemas and backlog, ends a hold.
+# Takes the bridge for up: sends schemas and backlog, ends a hold, and runs
+# bridge_taken_up (cluster.zeek: a node whose trace ended meanwhile asks at
+# once for the confirmation of what it just sent).
 # cluster.zeek replaces it on a ZeroMQ cluster, where it waits until this
 # node's own XPUB socket has seen the bridge's subscription (a node drops
 # what it publishes before that: ZeroMQ's slow joiner).
+global bridge_taken_up: hook();
+
 function bridge_ready_direct()
 	{
 	bridge_added();
 	stop_holding();
+	hook bridge_taken_up();
 	}
 
 global bridge_ready: function() = bridge_ready_direct;

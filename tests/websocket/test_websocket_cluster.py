@@ -12,7 +12,10 @@ Checks, on what is in Redis:
     the reply comes back to that worker;
   - the bridge frozen (SIGSTOP) for a second and killed (SIGKILL) while the proxy logs a
     numbered record every 20 ms, and started again: every number arrives (duplicates counted and printed: delivery is at
-    least once across a bridge's loss).
+    least once across a bridge's loss);
+  - Broker backend only, two races made to happen (start_broker_cluster): worker-1 hears
+    from the manager a second late, after "up" from the proxy; worker-2 reaches the manager
+    only after its trace. Their records all arrive, are confirmed, and nothing is rejected.
 
 Runs with the ZeroMQ backend, then with the Broker backend (ZRB_CLUSTER_BACKENDS=zeromq,broker),
 each 17 to 30 s; ZRB_KEEP=1 keeps the scratch folder (node folders, logs, bridge logs).
@@ -37,6 +40,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "zeek"))
 import harness  # noqa: E402
 import zeek_runner  # noqa: E402
 from harness import Checks, RedisServer, TestError  # noqa: E402
+from relay import Relay  # noqa: E402
 from test_websocket_zeek import WebSocketBridge  # noqa: E402
 
 NODES = [  # name, type, trace
@@ -46,6 +50,8 @@ NODES = [  # name, type, trace
     ("worker-1", "WORKER", "wikipedia.pcap"),
     ("worker-2", "WORKER", "http_bro.org.pcap"),
 ]
+LATE_WORKER = "worker-2"  # on the Broker backend, peers with the manager after its trace
+SLOW_WORKER = "worker-1"  # on the Broker backend, hears from the manager a second late
 SET_FIELDS = os.path.join(HERE, "..", "zeek", "set_fields.zeek")
 TICKS = 250  # the proxy's numbered records, one every 20 ms: 5 s
 INTEL = [{"indicator": "208.80.152.3", "type": "ADDR", "meta": {"source": "zrb-cluster"}},
@@ -53,23 +59,24 @@ INTEL = [{"indicator": "208.80.152.3", "type": "ADDR", "meta": {"source": "zrb-c
 
 
 class Cluster:
-    """The five Zeeks, each in a folder of its own under `scratch`."""
+    """The five Zeeks, each in a folder of its own under `scratch`. `relays` maps a worker
+    to the Relay through which it reaches the manager (its own cluster layout names the
+    relay's port as the manager's). `command_node` asks Redis for a key after its trace
+    (ws_cluster.zeek)."""
 
-    def __init__(self, zeek, scratch, ws_port, backend):
+    def __init__(self, zeek, scratch, ws_port, backend, relays=None, command_node="worker-2"):
         self.zeek = zeek
+        self.command_node = command_node
         self.scratch = scratch
         self.ws_port = ws_port
         self.procs = {}
         ports = {name: harness.free_port() for name, _, _ in NODES}
+        self.write_layout(scratch, ports)
+        self.relays = {name: make(ports["manager"]) for name, make in (relays or {}).items()}
+        for name, relay in self.relays.items():
+            os.makedirs(os.path.join(scratch, "layout-" + name))
+            self.write_layout(os.path.join(scratch, "layout-" + name), dict(ports, manager=relay.port))
         xpub, xsub = harness.free_port(), harness.free_port()
-        lines = ["redef Cluster::manager_is_logger = F;", "redef Cluster::nodes = {"]
-        for name, kind, _ in NODES:
-            manager = '' if kind == "MANAGER" else ', $manager="manager"'
-            lines.append(f'\t["{name}"] = [$node_type=Cluster::{kind}, $ip=127.0.0.1, '
-                         f'$p={ports[name]}/tcp{manager}],')
-        lines.append("};")
-        with open(os.path.join(scratch, "cluster-layout.zeek"), "w") as f:
-            f.write("\n".join(lines) + "\n")
         # The backend, loaded before the package: ZeroMQ with its XPUB/XSUB proxy (in the
         # manager) on free ports, or Broker (the nodes peer on their $p, without TLS).
         with open(os.path.join(scratch, "backend.zeek"), "w") as f:
@@ -86,6 +93,17 @@ class Cluster:
         self.env = dict(zeek.env)
         self.env["ZEEKPATH"] = scratch + ":" + self.env["ZEEKPATH"]
 
+    @staticmethod
+    def write_layout(folder, ports):
+        lines = ["redef Cluster::manager_is_logger = F;", "redef Cluster::nodes = {"]
+        for name, kind, _ in NODES:
+            manager = '' if kind == "MANAGER" else ', $manager="manager"'
+            lines.append(f'\t["{name}"] = [$node_type=Cluster::{kind}, $ip=127.0.0.1, '
+                         f'$p={ports[name]}/tcp{manager}],')
+        lines.append("};")
+        with open(os.path.join(folder, "cluster-layout.zeek"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+
     def start(self, name, trace, extra=()):
         """Starts node `name`, reading `trace` (a name in shared/zeek/traces or a path) if
         given, with `extra` command-line redefs."""
@@ -95,8 +113,10 @@ class Cluster:
         if trace:
             args += ["-C", "-r", os.path.join(zeek_runner.zeek_root(), "traces", trace)]
         args += ["backend.zeek", zeek_runner.scripts_dir(), os.path.join(HERE, "ws_cluster.zeek"), "port.zeek",
-                 f"RedisBridgeTest::ticks={TICKS}", "RedisBridgeTest::command_node=worker-2", *extra]
+                 f"RedisBridgeTest::ticks={TICKS}", f"RedisBridgeTest::command_node={self.command_node}", *extra]
         env = dict(self.env, CLUSTER_NODE=name)
+        if name in self.relays:
+            env["ZEEKPATH"] = os.path.join(self.scratch, "layout-" + name) + ":" + env["ZEEKPATH"]
         out = open(os.path.join(cwd, "zeek.out"), "wb")
         self.procs[name] = subprocess.Popen(args, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                             stdout=out, stderr=subprocess.STDOUT)
@@ -136,6 +156,8 @@ class Cluster:
             if p.poll() is None:
                 p.kill()
                 p.wait(10)
+        for relay in self.relays.values():
+            relay.close()
 
 
 def listening(port):
@@ -205,8 +227,16 @@ def run(zeek, backend):
     summary = []
     try:
         ws_port = harness.free_port()
-        cluster = Cluster(zeek, scratch, ws_port, backend)
-        url = f"ws://127.0.0.1:{ws_port}/v1/messages/json"
+        broker = backend == "broker"
+        # Broker backend: LATE_WORKER reaches the manager only after its trace, SLOW_WORKER
+        # gets what the manager sends it a second late, and the bridge reaches the manager
+        # once SLOW_WORKER has peered with it (start_broker_cluster).
+        relays = {LATE_WORKER: Relay, SLOW_WORKER: lambda port: Relay(port, delay=1.0)} if broker else {}
+        # worker-1 does the script operations: worker-2 is the late worker on the Broker
+        # backend, and what it asks before it has reached the manager would be lost.
+        cluster = Cluster(zeek, scratch, ws_port, backend, relays, command_node="worker-1")
+        ws_relay = Relay(ws_port) if broker else None
+        url = f"ws://127.0.0.1:{ws_relay.port if broker else ws_port}/v1/messages/json"
         with RedisServer() as redis:
             # The bridge starts first (it retries until the manager listens); intel published
             # now goes to its snapshot and reaches the manager with the replay.
@@ -220,26 +250,13 @@ def run(zeek, backend):
                     harness.wait_until(snapshot, 20, "the intel snapshot", interval=0.5)
                 except TestError as e:
                     raise TestError(f"{e}\nbridge log:\n{harness.tail(bridge.log())}") from None
-                def others_peered():
-                    cluster.check_running()
-                    hellos = cluster.file("logger-1", "cluster.log") or ""
-                    return all(f'"message":"got hello from {n} ' in hellos
-                               for n in ("manager", "proxy-1")) or None
-                for name, kind, trace in NODES:
-                    # On the Broker backend the workers start once the manager and the proxy
-                    # have peered with the logger, as in tests/zeek/test_zeek_cluster.py: the
-                    # manager writes intel.log, and its first attempt at a logger not yet
-                    # listening is retried after Cluster::retry_interval, which under load came
-                    # after worker-1's trace (intel.log: logger 0 lines, Redis 9).
-                    if kind == "WORKER" and backend == "broker":
-                        harness.wait_until(others_peered, 60,
-                                           "the manager and proxy peered with the logger")
-                    # The logger says which columns are sets (set_fields.txt).
-                    cluster.start(name, trace, [SET_FIELDS] if name == "logger-1" else [])
-                harness.wait_until(lambda: (cluster.check_running(), listening(ws_port))[1], 60,
-                                   "the manager's WebSocket API")
-                harness.wait_until(lambda: "websocket: connected to" in bridge.log() or None, 30,
-                                   "the bridge's connection")
+                if broker:
+                    start_broker_cluster(cluster, bridge, ws_relay, summary)
+                else:
+                    for name, _, trace in NODES:
+                        # The logger says which columns are sets (set_fields.txt).
+                        cluster.start(name, trace, [SET_FIELDS] if name == "logger-1" else [])
+                    wait_for_bridge(cluster, bridge, ws_port)
 
                 # Every node's records, exactly once: the workers' traces done and confirmed
                 # (RedisBridge::confirm_interval), nothing new for 3 s.
@@ -247,8 +264,8 @@ def run(zeek, backend):
                     cluster.check_running()
                     return sum(redis.xlen(k) for k in redis.keys("zeek:*")
                                if redis.command("TYPE", k) == b"stream")
-                harness.wait_until(lambda: cluster.file("worker-2", "reply.out") or None, 60,
-                                   "worker-2's reply.out")
+                harness.wait_until(lambda: cluster.file(cluster.command_node, "reply.out") or None, 60,
+                                   f"{cluster.command_node}'s reply.out")
                 harness.wait_until(lambda: total() > 100 or None, 60, "the workers' records")
                 # Each worker says when the bridge confirmed its trace's records; until then
                 # the bridge's loss would make it send them again (at least once).
@@ -297,6 +314,60 @@ def run(zeek, backend):
         clean_up(cluster, scratch)
 
 
+def wait_for_bridge(cluster, bridge, ws_port):
+    harness.wait_until(lambda: (cluster.check_running(), listening(ws_port))[1], 60,
+                       "the manager's WebSocket API")
+    harness.wait_until(lambda: "websocket: connected to" in bridge.log() or None, 30,
+                       "the bridge's connection")
+
+
+def start_broker_cluster(cluster, bridge, ws_relay, summary):
+    """Starts the Broker backend's nodes so that two races of a Broker cluster happen every
+    time (the manager is a node's only way to the bridge there; Broker passes nothing on
+    between peers):
+      - SLOW_WORKER gets what the manager sends it a second late, and the bridge connects
+        only after it has peered with the manager: it hears "up" from the proxy (the intel
+        relay) before the manager's news of the bridge's subscription, and what it publishes
+        before that news is dropped by its Broker; it must wait for it (listener_pong);
+      - LATE_WORKER has peered with the proxy, which knows the bridge is up and tells it so,
+        and not with the manager: it must keep its records until it has; it gives up holding
+        its trace for the bridge (3 s), reads it, and only then reaches the manager."""
+    traces = {name: trace for name, _, trace in NODES}
+
+    def wait_logged(node, text, what):
+        """Waits for `node`'s line `text`... in the logger's cluster.log."""
+        line = f'"node":"{node}","message":"{text}'
+        harness.wait_until(lambda: (cluster.check_running(),
+                                    line in (cluster.file("logger-1", "cluster.log") or ""))[1] or None,
+                           60, what)
+
+    for name in ("manager", "logger-1", "proxy-1"):
+        cluster.start(name, None, [SET_FIELDS] if name == "logger-1" else [])
+    # The workers start once the manager and the proxy have peered with the logger, as in
+    # tests/zeek/test_zeek_cluster.py: the manager writes intel.log, and its first attempt at
+    # a logger not yet listening is retried after Cluster::retry_interval, which under load
+    # came after worker-1's trace (intel.log: logger 0 lines, Redis 9).
+    for name in ("manager", "proxy-1"):
+        wait_logged("logger-1", f"got hello from {name} ", f"{name} peered with the logger")
+    cluster.relays[SLOW_WORKER].open()
+    cluster.start(SLOW_WORKER, traces[SLOW_WORKER])
+    wait_logged("manager", f"got hello from {SLOW_WORKER} ", f"{SLOW_WORKER} peered with the manager")
+    time.sleep(1.5)  # the manager's hello reaches it a second late
+    ws_relay.open()
+    wait_for_bridge(cluster, bridge, cluster.ws_port)
+    started = time.monotonic()
+    cluster.start(LATE_WORKER, traces[LATE_WORKER], ["RedisBridge::wait_timeout=3sec"])
+    harness.wait_until(lambda: (cluster.check_running(),
+                                "RedisBridgeTest: trace done" in cluster.output(LATE_WORKER))[1] or None,
+                       60, f"{LATE_WORKER}'s trace read")
+    relay = cluster.relays[LATE_WORKER]
+    relay.open()
+    harness.wait_until(lambda: relay.accepted or None, 30,
+                       f"{LATE_WORKER}'s connection to the manager through the relay")
+    summary.append(f"{SLOW_WORKER}: the manager's messages 1 s late; {LATE_WORKER} peered with "
+                   f"the manager after its trace ({time.monotonic() - started:.1f}s after it started)")
+
+
 def kill_bridge(bridge, redis):
     """SIGKILLs the bridge; returns the zrbtick records in Redis then, and its log."""
     bridge.proc.kill()
@@ -342,12 +413,12 @@ def stop_nodes(cluster):
 
 
 def check_reply(cluster, redis, checks):
-    """worker-2's script operations: the put in Redis, the get's reply back at worker-2."""
-    reply = (cluster.file("worker-2", "reply.out") or "").strip()
-    checks.check(reply == "RedisBridge::REPLY_STRING from worker-2",
-                 f"worker-2's reply: {reply!r}")
-    checks.check(redis.command("GET", "zeek:kv:zrb-cluster:key") == b"from worker-2",
-                 "the key worker-2 put in Redis")
+    """The command node's script operations: the put in Redis, the get's reply back there."""
+    node = cluster.command_node
+    reply = (cluster.file(node, "reply.out") or "").strip()
+    checks.check(reply == f"RedisBridge::REPLY_STRING from {node}", f"{node}'s reply: {reply!r}")
+    checks.check(redis.command("GET", "zeek:kv:zrb-cluster:key") == f"from {node}".encode(),
+                 f"the key {node} put in Redis")
 
 
 def check_bridge_clean(result, first_log, checks):

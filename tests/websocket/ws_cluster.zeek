@@ -65,6 +65,9 @@ global command_id = 0;
 
 event Pcap::file_done(path: string)
 	{
+	# The test waits for this on the worker that peers with the manager late.
+	Reporter::info("RedisBridgeTest: trace done");
+
 	if ( Cluster::node != command_node )
 		return;
 
