@@ -26,6 +26,7 @@ struct Raw {
   std::string scheduler_policy;
   unsigned max_threads = 1;
   unsigned max_batch_delay_us = 0;
+  unsigned credit_round_us = 0;
   std::string redis_url;
   size_t batch_size = 512;
   unsigned batch_delay_ms = 10;
@@ -117,7 +118,11 @@ po::options_description describe_options(Raw& r, const Config& d) {
   broker.add_options()("broker.max-batch-delay-us",
                        po::value(&r.max_batch_delay_us)->default_value(d.broker.max_batch_delay_us),
                        "longest time Broker holds a batch that is not full before sending it to "
-                       "Zeek (CAF stream.max-batch-delay; CAF's default is 5000)");
+                       "Zeek (CAF stream.max-batch-delay; CAF's default is 5000)")(
+      "broker.credit-round-us",
+      po::value(&r.credit_round_us)->default_value(d.broker.credit_round_us),
+      "how often Broker 1.4 grants a peer credit (CAF stream.credit-round-interval; CAF's "
+      "default is 10000): what a peer may send ahead of the bridge grows with it");
 
   po::options_description redis("Redis");
   redis.add_options()("redis.url",
@@ -321,6 +326,8 @@ bool validate(Raw& r, Config& c, std::string& error) {
   c.broker.max_threads = r.max_threads;
   if (r.max_batch_delay_us == 0) return fail("broker.max-batch-delay-us: must be at least 1");
   c.broker.max_batch_delay_us = r.max_batch_delay_us;
+  if (r.credit_round_us == 0) return fail("broker.credit-round-us: must be at least 1");
+  c.broker.credit_round_us = r.credit_round_us;
 
   std::string why;
   auto url = RedisUrl::parse(r.redis_url, &why);

@@ -175,7 +175,8 @@ TEST_CASE("config: intel snapshot and streams") {
            {"--intel.stream-count", "0"},
            {"--intel.stream-block-ms", "0"},
            {"--intel.snapshot", "maybe"},
-           {"--broker.max-batch-delay-us", "0"}}) {
+           {"--broker.max-batch-delay-us", "0"},
+           {"--broker.credit-round-us", "0"}}) {
     auto bad = parse(args);
     INFO(args[0], ": ", bad.message);
     CHECK(bad.outcome == ConfigOutcome::error);

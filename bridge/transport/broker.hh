@@ -44,6 +44,13 @@ struct BrokerOptions {
   /// light; under load batches fill and leave at once (bench/RESULTS.md,
   /// "Redis to Zeek intel").
   unsigned max_batch_delay_us = 100;
+  /// CAF's stream.credit-round-interval (microseconds), Broker 1.4 only. CAF
+  /// 0.17 lets an upstream send twice what it estimates the receiver takes
+  /// in one round, from the time the receiving actor spends per message: a
+  /// few tens of ns in Broker's core, which only passes pointers on. At
+  /// CAF's 10 ms that window was the whole burst (bench/RESULTS.md, issue 14
+  /// part 3); it shrinks in proportion to the round.
+  unsigned credit_round_us = 20;
 };
 
 /// Starts the Broker transport; throws std::runtime_error with a clear

@@ -27,6 +27,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "observe/counters.hh"
 #include "observe/log.hh"
@@ -36,13 +37,13 @@
 
 namespace zrb {
 
-template <class Derived>
+template <class Derived, class Subscriber = broker::subscriber>
 class BrokerEndpoint : public Transport {
  public:
   explicit BrokerEndpoint(const BrokerOptions& opts)
       : options_(opts),
         endpoint_(Derived::make_configuration(opts)),
-        subscriber_(endpoint_.make_subscriber({broker::topic{opts.topic}}, opts.queue_size)),
+        subscriber_(subscribe(endpoint_, opts)),
         status_(endpoint_.make_status_subscriber(true)),
         received_(counters().get("broker_messages_received")) {
     if (!opts.listen.empty()) {
@@ -89,6 +90,15 @@ class BrokerEndpoint : public Transport {
   int fd() const override { return subscriber_.fd(); }
 
  protected:
+  // Broker's own subscriber, or the flavour's (Broker 1.4: BoundedSubscriber,
+  // whose window bounds what Broker holds for the bridge).
+  static Subscriber subscribe(broker::endpoint& ep, const BrokerOptions& opts) {
+    if constexpr (std::is_same_v<Subscriber, broker::subscriber>)
+      return ep.make_subscriber({broker::topic{opts.topic}}, opts.queue_size);
+    else
+      return Subscriber(ep, {broker::topic{opts.topic}}, opts.queue_size);
+  }
+
   static std::string peer_name(const broker::status& s) {
     if (auto info = s.template context<broker::endpoint_info>(); info && info->network)
       return info->network->address + ":" + std::to_string(info->network->port);
@@ -136,7 +146,7 @@ class BrokerEndpoint : public Transport {
 
   BrokerOptions options_;
   broker::endpoint endpoint_;
-  broker::subscriber subscriber_;
+  Subscriber subscriber_;
   broker::status_subscriber status_;
   PeerTracker peers_;
   std::atomic<uint64_t>& received_;

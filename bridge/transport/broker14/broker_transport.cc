@@ -12,13 +12,14 @@
 #include <broker/zeek.hh>
 
 #include "transport/broker/broker_endpoint.hh"
+#include "transport/broker14/bounded_subscriber.hh"
 #include "transport/broker14/broker_data.hh"
 
 namespace zrb {
 
 namespace {
 
-class BrokerTransport final : public BrokerEndpoint<BrokerTransport> {
+class BrokerTransport final : public BrokerEndpoint<BrokerTransport, BoundedSubscriber> {
  public:
   using BrokerEndpoint::BrokerEndpoint;
 
@@ -57,6 +58,11 @@ class BrokerTransport final : public BrokerEndpoint<BrokerTransport> {
     cfg.set("scheduler.max-threads", static_cast<size_t>(opts.max_threads));
     cfg.set("stream.max-batch-delay",
             caf::timespan(std::chrono::microseconds(opts.max_batch_delay_us)));
+    // Broker's core forwards a peer's messages to the bridge's subscriber
+    // (BoundedSubscriber, which bounds what it queues) and grants the peer
+    // credit by CAF 0.17's estimate, which grows with the round's length.
+    cfg.set("stream.credit-round-interval",
+            caf::timespan(std::chrono::microseconds(opts.credit_round_us)));
     return cfg;
   }
 

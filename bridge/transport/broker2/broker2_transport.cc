@@ -58,8 +58,9 @@ class Broker2Transport final : public BrokerEndpoint<Broker2Transport> {
     cfg.set("caf.scheduler.policy",
             std::string(opts.scheduler_policy == "stealing" ? "stealing" : "sharing"));
     cfg.set("caf.scheduler.max-threads", static_cast<uint64_t>(opts.max_threads));
-    // options.max_batch_delay_us has no counterpart: this Broker ships over
-    // CAF flows, not CAF 0.17's streams with their stream.max-batch-delay.
+    // options.max_batch_delay_us and credit_round_us have no counterpart:
+    // this Broker ships over CAF flows, not CAF 0.17's streams with their
+    // stream.max-batch-delay and credit rounds.
     return cfg;
   }
 
