@@ -166,6 +166,16 @@ def report(name, tally, recovery_s=None, extra=""):
     print(f"RESULT {name}: {tally.line()}{rec}{(' ' + extra) if extra else ''}", flush=True)
 
 
+def check_tally(checks, tally, max_duplicates=0, why_duplicates=""):
+    """Every record sent is in Redis, in order, nothing foreign, and at most `max_duplicates`
+    extra copies (`why_duplicates` names the bound in the failure)."""
+    checks.check(tally.missing == 0, f"{tally.missing} records missing")
+    checks.check(tally.out_of_order == 0, f"{tally.out_of_order} records out of order")
+    checks.check(tally.foreign == 0, f"{tally.foreign} records that were never sent")
+    checks.check(tally.duplicates <= max_duplicates,
+                 f"{tally.duplicates} duplicates, more than {max_duplicates}{why_duplicates}")
+
+
 def check_peers_back(checks, tallies, result, peerings):
     """What peers lost and back must leave (test_peer_restart, test_cpp_peer_restart): each
     tally ({name: Tally}, the records that had to arrive) complete, in order, once each, nothing

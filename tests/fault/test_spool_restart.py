@@ -9,8 +9,8 @@ import sys
 import tempfile
 import time
 
-from fault import (BRIDGE_ARGS, Bridge, Checks, Publisher, RedisServer, Tally, llen, read_seqs,
-                   received, report, tail, wait_until)
+from fault import (BRIDGE_ARGS, Bridge, Checks, Publisher, RedisServer, Tally, check_tally, llen,
+                   read_seqs, received, report, tail, wait_until)
 
 RECORDS = 500_000
 BATCH = 512
@@ -55,11 +55,7 @@ def main():
            f"every record in Redis)")
     checks.check("left by an earlier run" in result.log, "the second bridge did not find the spool")
     checks.check(result.exit_code == 0, f"second bridge exit code {result.exit_code}")
-    checks.check(tally.missing == 0, f"{tally.missing} records missing")
-    checks.check(tally.out_of_order == 0, f"{tally.out_of_order} records out of order")
-    checks.check(tally.foreign == 0, f"{tally.foreign} records that were never sent")
-    checks.check(tally.duplicates <= BATCH * (reconnects + 1),
-                 f"{tally.duplicates} duplicates, more than a batch per lost connection")
+    check_tally(checks, tally, BATCH * (reconnects + 1), " (a batch per lost connection)")
     checks.check(left == [], f"spool files left after everything was written: {left}")
     if checks.failures:
         print(tail(stopped.log), tail(result.log))
