@@ -36,11 +36,19 @@ def rss_mib(pid):
     return 0.0
 
 
+def sanitized(pid):
+    """AddressSanitizer keeps freed memory in quarantine (256 MiB by default), so under it the
+    bridge's RSS grows with what passes through, bounded or not: its RSS says nothing here."""
+    with open(f"/proc/{pid}/maps") as f:
+        return "libasan" in f.read()
+
+
 def main():
     checks = Checks("fault: Broker backpressure while Redis is stopped")
     with RedisServer() as redis:
         with Bridge(redis, ARGS) as bridge, Publisher(bridge.port, RECORDS, batch=BATCH) as pub:
             wait_until(lambda: llen(redis) >= 1, 60, "the first records in Redis")
+            asan = sanitized(bridge.proc.pid)
             os.kill(redis.proc.pid, signal.SIGSTOP)
             try:
                 start = rss_mib(bridge.proc.pid)
@@ -62,9 +70,12 @@ def main():
            f"rss_start_mib={start:.0f} rss_peak_mib={peak:.0f} growth_mib={growth:.0f}")
     checks.check(result.exit_code == 0, f"exit code {result.exit_code}")
     check_tally(checks, tally)
-    checks.check(growth <= MAX_GROWTH_MIB,
-                 f"the bridge grew by {growth:.0f} MiB while Redis was stopped "
-                 f"(at most {MAX_GROWTH_MIB}): Broker took the burst in")
+    if asan:
+        print("AddressSanitizer build: the RSS bound is not checked")
+    else:
+        checks.check(growth <= MAX_GROWTH_MIB,
+                     f"the bridge grew by {growth:.0f} MiB while Redis was stopped "
+                     f"(at most {MAX_GROWTH_MIB}): Broker took the burst in")
     if checks.failures:
         print(tail(result.log))
     return checks.finish()
