@@ -381,6 +381,16 @@ hook websocket_bridge_changed(up: bool) &priority=10
 
 # --- Every other node: the listening node's news ---
 
+# The bridge is gone for this node: its unconfirmed records go back to the
+# backlog first.
+function lose_bridge()
+	{
+	if ( confirming() )
+		requeue_unconfirmed();
+
+	bridge_gone();
+	}
+
 function status_changed(up: bool, connection: count)
 	{
 	if ( websocket_listener() ||
@@ -394,14 +404,9 @@ function status_changed(up: bool, connection: count)
 		return;
 
 	# Down, or up on a newer connection while this node took the bridge
-	# for up (it missed the loss): the unconfirmed records go back first.
+	# for up (it missed the loss).
 	if ( bridge_up )
-		{
-		if ( confirming() )
-			requeue_unconfirmed();
-
-		bridge_gone();
-		}
+		lose_bridge();
 
 	if ( up )
 		bridge_ready();
@@ -501,13 +506,8 @@ event Cluster::node_down(name: string, id: string)
 	status_up = F;
 	status_connection = 0;
 
-	if ( ! enabled || ! bridge_up )
-		return;
-
-	if ( confirming() )
-		requeue_unconfirmed();
-
-	bridge_gone();
+	if ( enabled && bridge_up )
+		lose_bridge();
 	}
 
 # --- ZeroMQ: publish only once this node's XPUB socket knows the bridge ---
