@@ -27,8 +27,12 @@ the rest, field by field (the checks of tests/websocket/test_websocket_traces.py
 
 A --variant is one more mode, run in every round (after the others; in even rounds every
 mode after a runs in reverse order, so none is always last): LABEL=MODE then extra
-Zeek arguments (redefs such as RedisBridge::batch_size=500), or `scripts=DIR` to load the
-package from DIR instead (an older checkout's scripts/, for an A/B of a script change).
+Zeek arguments (redefs such as RedisBridge::batch_size=500, or scripts: a .zeek file named
+relative to here is passed with its full path), or `scripts=DIR` to load the package from
+DIR instead (an older checkout's scripts/, for an A/B of a script change). The floor of any
+forwarding through Zeek's logging framework (a second filter, converted and handed to a
+writer thread): --variant 'a2=a bench/zeek_second_filter.zeek' --variant
+'aN=a bench/zeek_second_filter.zeek ZeekSecondFilter::writer_none=T'.
 
 Zeek's CPU seconds (user + system of the Zeek process and its threads, from wait4) per run;
 the records of the run (lines of a's logs; XLEN of the zeek:* streams for the forwarding
@@ -163,7 +167,9 @@ def parse_variant(text, package):
         raise SystemExit(f"--variant {text!r}: expected 'LABEL=MODE [ARG ...]', MODE a, b or c")
     base, extra = words[0], words[1:]
     scripts = [w.split("=", 1)[1] for w in extra if w.startswith("scripts=")]
-    extra = [w for w in extra if not w.startswith("scripts=")]
+    # Zeek runs in a scratch folder: a script named relative to here is passed as a full path.
+    extra = [os.path.abspath(w) if w.endswith(".zeek") and os.path.isfile(w) else w
+             for w in extra if not w.startswith("scripts=")]
     return label, base, extra, (os.path.abspath(scripts[-1]) if scripts else package)
 
 

@@ -133,11 +133,14 @@ function wrap(id: Log::ID, f: Log::Filter): Log::Filter
 		original_pred[id, g] = f$pred;
 
 	wrapped_filter[id] = f;
-	# A closure over this call's *id* and *g* only (Zeek 3.2's closures
-	# over function values are not reliable).
+	# Most default filters have no predicate: knowing that saves a look-up
+	# per record.
+	local has_pred = f?$pred;
+	# A closure over this call's *id*, *g* and *has_pred* only (Zeek 3.2's
+	# closures over function values are not reliable).
 	f$pred = function(rec: any): bool
 		{
-		if ( [id, g] in original_pred && ! original_pred[id, g](rec) )
+		if ( has_pred && ! original_pred[id, g](rec) )
 			return F;
 
 		if ( g == wrap_generation[id] )

@@ -295,7 +295,11 @@ event flush_tick(epoch: count)
 # Appends *rec* to the batch of *s*.
 function append(s: StreamState, rec: any)
 	{
-	if ( ! bridge_up && ! spilling && |s$batch| >= max_backlog )
+	# Runs for every record: the batch's size is taken once, and each
+	# test puts first the condition that is false for most records.
+	local n = |s$batch|;
+
+	if ( n >= max_backlog && ! bridge_up && ! spilling )
 		{
 		if ( dropped == 0 )
 			Reporter::warning(fmt("RedisBridge: bridge not peered and backlog of %s full, dropping records", s$path));
@@ -304,12 +308,12 @@ function append(s: StreamState, rec: any)
 		return;
 		}
 
-	s$batch[|s$batch|] = rec;
+	s$batch[n] = rec;
 
-	if ( |s$batch| == 1 )
+	if ( n == 0 )
 		add pending_paths[s$path];
 
-	if ( draining || spilling || |s$batch| >= batch_size )
+	if ( n + 1 >= batch_size || draining || spilling )
 		flush_stream(s);
 
 	if ( ! ticking )
@@ -326,6 +330,21 @@ function enqueue(rec: any, path: string, cols: vector of Column)
 # filter has no $path_func (most streams): forward_filtered() then finds
 # it with one look-up instead of computing columns and path per record.
 global direct: table[Log::ID] of StreamState;
+
+# Streams enter *direct* only once wanted() said yes, and forward_filtered()
+# then skips it: a change of include_logs or exclude_logs (the Config
+# framework) empties *direct*, so each stream is asked again.
+function forget_direct(ID: string, new_value: set[Log::ID]): set[Log::ID]
+	{
+	clear_table(direct);
+	return new_value;
+	}
+
+event zeek_init()
+	{
+	Option::set_change_handler("RedisBridge::include_logs", forget_direct);
+	Option::set_change_handler("RedisBridge::exclude_logs", forget_direct);
+	}
 
 function wanted(id: Log::ID): bool
 	{
@@ -352,16 +371,23 @@ function forward(rec: any, id: Log::ID)
 
 function forward_filtered(rec: any, id: Log::ID, f: Log::Filter)
 	{
+	# Most records take this path: a forwarded stream (only those are in
+	# *direct*) whose default filter has no $path_func. The filter's path
+	# is checked each time: a script may replace the filter by a copy with
+	# another path that keeps the package's wrapper.
+	if ( id in direct && ! f?$path_func )
+		{
+		local d = direct[id];
+
+		if ( d$path == f$path )
+			{
+			append(d, rec);
+			return;
+			}
+		}
+
 	if ( ! wanted(id) )
 		return;
-
-	# The filter's path is checked each time: a script may replace the
-	# filter by a copy with another path that keeps the package's wrapper.
-	if ( ! f?$path_func && id in direct && direct[id]$path == f$path )
-		{
-		append(direct[id], rec);
-		return;
-		}
 
 	local cols = filter_columns(id, f);
 

@@ -6,6 +6,8 @@ redis-server, and on Zeek 8.0.10 without a bridge:
             field, and one whose default filter was replaced by a copy with another path:
             Redis must hold exactly Zeek's lines per path; then with
             RedisBridge::honour_filters=F every write under the stream's path, all fields.
+  exclude   RedisBridge::exclude_logs changed while a stream is written (Config framework):
+            Redis holds the records written while the stream was included, Zeek's file all.
   script    a script-only run (`zeek -b`, N records in zeek_init): all N in Redis, Zeek exits
             by itself once the bridge confirmed them; they left in batches of the default
             RedisBridge::batch_size (50 on Zeek 8, 100 before).
@@ -79,6 +81,28 @@ def filters(zeek, checks, summary):
                                    f"(60 written + 1 in zeek_done), all fields")
             finally:
                 run.cleanup()
+
+
+def exclude(zeek, checks, summary):
+    # RedisBridge::exclude_logs is an option: a change while Zeek runs takes effect at the
+    # next record, also for a stream the package already forwards (and so knows).
+    with RedisServer() as redis, Bridge(redis) as bridge:
+        args = ["-b", "-C", "-r", TRACE, zeek_runner.scripts_dir(),
+                os.path.join(SCRIPTS, "exclude.zeek"), "LogAscii::use_json=T",
+                *zeek_logs.bridge_args(bridge)]
+        run = zeek_logs.Run(zeek, args).go(60)
+        try:
+            logs = run.logs()
+            zeek_logs.wait_for_redis(redis, 60, stall=3)
+            ns = [json.loads(l)["n"] for l in redis.stream_json("zeek:xtest")]
+            want = list(range(1, 31)) + list(range(61, 91))
+            checks.check(run.code == 0 and len(logs.get("xtest", [])) == 90 and ns == want,
+                         f"exclude_logs changed at runtime: exit {run.code}, Zeek wrote "
+                         f"{len(logs.get('xtest', []))} lines, Redis n={ns}\n{run.output}")
+            summary.append(f"exclude_logs changed at runtime: Redis holds {len(ns)} of Zeek's "
+                           f"{len(logs.get('xtest', []))} lines, the ones written while included")
+        finally:
+            run.cleanup()
 
 
 SCRIPT_ONLY = os.path.join(SCRIPTS, "script_only.zeek")
@@ -213,7 +237,7 @@ def zeek8(checks, summary):
 def main():
     return zeek_runner.run_parts(
         "test_zeek_package",
-        [filters, script_only, no_bridge, sigterm,
+        [filters, exclude, script_only, no_bridge, sigterm,
          lambda zeek, checks, summary: zeek8(checks, summary)])
 
 if __name__ == "__main__":
